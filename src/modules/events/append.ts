@@ -1,0 +1,85 @@
+import { DuckDBTimestampTZValue } from '@duckdb/node-api';
+import type { EventStoreDb } from '../../platform/eventstore/duckdb.ts';
+
+export interface LoggedEvent {
+  seq: number;
+  workspaceId: string;
+  body: {
+    type: string;
+    messageId: string;
+    userId?: string;
+    anonymousId?: string;
+    event?: string;
+    timestamp: string;
+    receivedAt: string;
+    properties?: Record<string, unknown>;
+  };
+}
+
+const tsValue = (iso: string) => new DuckDBTimestampTZValue(BigInt(Date.parse(iso)) * 1000n);
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : null);
+const num = (v: unknown): number | null => {
+  const n = typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : NaN;
+  return Number.isFinite(n) ? n : null;
+};
+
+/** The highest outbox seq already in the event store: the pump's cursor, kept with the data. */
+export async function eventStoreCursor(db: EventStoreDb): Promise<number> {
+  const r = await db.read<{ s: number | null }>('select max(seq) as s from events');
+  return r[0]?.s ?? 0;
+}
+
+/** Appends events (in seq order, all above the cursor) and their order lines in one transaction. */
+export async function appendEvents(db: EventStoreDb, events: LoggedEvent[]): Promise<void> {
+  if (!events.length) return;
+  await db.write(async (c) => {
+    const ev = await c.createAppender('events');
+    const ol = await c.createAppender('order_lines');
+    for (const e of events) {
+      const b = e.body;
+      ev.appendVarchar(e.workspaceId);
+      ev.appendBigInt(BigInt(e.seq));
+      ev.appendVarchar(b.messageId);
+      ev.appendVarchar(b.type);
+      if (b.event) ev.appendVarchar(b.event); else ev.appendNull();
+      if (b.userId) ev.appendVarchar(b.userId); else ev.appendNull();
+      if (b.anonymousId) ev.appendVarchar(b.anonymousId); else ev.appendNull();
+      ev.appendTimestampTZ(tsValue(b.timestamp));
+      ev.appendTimestampTZ(tsValue(b.receivedAt));
+      ev.appendVarchar(JSON.stringify(b));
+      ev.endRow();
+      if (b.type === 'track' && b.event === 'Order Completed') {
+        const p = b.properties ?? {};
+        const orderId = str(p.order_id);
+        const products = Array.isArray(p.products) ? p.products : [];
+        if (!orderId) continue;
+        products.forEach((raw, line) => {
+          const it = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
+          ol.appendVarchar(e.workspaceId);
+          ol.appendBigInt(BigInt(e.seq));
+          ol.appendVarchar(orderId);
+          appendOpt(ol, b.userId ?? null);
+          appendOpt(ol, b.anonymousId ?? null);
+          ol.appendTimestampTZ(tsValue(b.timestamp));
+          ol.appendInteger(line);
+          appendOpt(ol, str(it.product_id));
+          appendOpt(ol, str(it.name));
+          appendOpt(ol, str(it.category));
+          appendOpt(ol, str(it.brand));
+          const price = num(it.price);
+          if (price === null) ol.appendNull(); else ol.appendDouble(price);
+          const qty = num(it.quantity);
+          ol.appendInteger(qty === null ? 1 : Math.max(0, Math.min(1_000_000, Math.trunc(qty))));
+          appendOpt(ol, str(p.share_id));
+          ol.endRow();
+        });
+      }
+    }
+    ev.closeSync();
+    ol.closeSync();
+  });
+}
+
+function appendOpt(a: { appendVarchar(v: string): void; appendNull(): void }, v: string | null) {
+  if (v === null) a.appendNull(); else a.appendVarchar(v);
+}

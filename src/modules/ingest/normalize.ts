@@ -1,0 +1,114 @@
+import { randomUUID } from 'node:crypto';
+import { appError, zodDetails } from '../../platform/errors.ts';
+import { MAX_BATCH_BYTES, MAX_DEPTH, MAX_EVENT_BYTES, MessageSchema, type MessageType, type StoredEvent } from './schema.ts';
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Finds the first value the stores cannot hold faithfully: NUL, lone surrogates, excessive depth. */
+function findUnstorable(v: unknown, path: (string | number)[], depth: number): { path: string; message: string } | null {
+  if (depth > MAX_DEPTH) return { path: path.join('.'), message: `nesting deeper than ${MAX_DEPTH}` };
+  if (typeof v === 'string') {
+    if (v.includes('\u0000')) return { path: path.join('.'), message: 'contains a NUL character' };
+    if (LONE_SURROGATE.test(v)) return { path: path.join('.'), message: 'contains an unpaired UTF-16 surrogate' };
+    return null;
+  }
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const bad = findUnstorable(v[i], [...path, i], depth + 1);
+      if (bad) return bad;
+    }
+    return null;
+  }
+  if (v && typeof v === 'object') {
+    for (const k of Object.keys(v)) {
+      const kb = findUnstorable(k, [...path, k], depth + 1);
+      if (kb) return { path: kb.path, message: `key ${kb.message}` };
+      const bad = findUnstorable((v as Record<string, unknown>)[k], [...path, k], depth + 1);
+      if (bad) return bad;
+    }
+  }
+  return null;
+}
+
+const iso = (v: string | number | null | undefined) => (v === null || v === undefined ? undefined : new Date(v).toISOString());
+
+export interface BatchEnvelope {
+  sentAt?: unknown;
+  context?: unknown;
+}
+
+/**
+ * Validates and normalises one raw message. Throws VALIDATION_FAILED / EVENT_TOO_LARGE naming the
+ * batch index and field. `type` overrides the message's type (single-message routes).
+ */
+export function normalizeMessage(raw: unknown, index: number, receivedAt: Date, type?: MessageType, envelope: BatchEnvelope = {}): StoredEvent {
+  const at = (p: (string | number)[]) => ['batch', index, ...p];
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw appError('VALIDATION_FAILED', `batch[${index}] is not an object`, [{ path: `batch.${index}`, message: 'expected an object' }]);
+  }
+  const size = Buffer.byteLength(JSON.stringify(raw));
+  if (size > MAX_EVENT_BYTES) {
+    throw appError('EVENT_TOO_LARGE', `batch[${index}] is ${size} bytes; the limit is ${MAX_EVENT_BYTES}`, { index, bytes: size, limit: MAX_EVENT_BYTES });
+  }
+  const bad = findUnstorable(raw, at([]), 0);
+  if (bad) throw appError('VALIDATION_FAILED', `batch[${index}]: ${bad.path} ${bad.message}`, [{ ...bad, index }]);
+  const input = type ? { ...(raw as Record<string, unknown>), type } : raw;
+  const parsed = MessageSchema.safeParse(input);
+  if (!parsed.success) {
+    const details = zodDetails(parsed.error.issues, at([])).map((d) => ({ ...d, index }));
+    throw appError('VALIDATION_FAILED', `batch[${index}]: ${details[0]?.path} ${details[0]?.message}`, details);
+  }
+  const m = parsed.data;
+  const original = iso(m.timestamp ?? m.originalTimestamp);
+  const sentAtRaw = m.sentAt ?? (typeof envelope.sentAt === 'string' ? envelope.sentAt : undefined);
+  const sentAt = sentAtRaw !== undefined && Number.isFinite(new Date(sentAtRaw).getTime()) ? iso(sentAtRaw) : undefined;
+  let timestamp = original ?? receivedAt.toISOString();
+  if (original && sentAt) {
+    // Segment's clock-skew correction: timestamp = receivedAt - (sentAt - originalTimestamp).
+    timestamp = new Date(receivedAt.getTime() - (Date.parse(sentAt) - Date.parse(original))).toISOString();
+  }
+  const envCtx = envelope.context && typeof envelope.context === 'object' && !Array.isArray(envelope.context) ? (envelope.context as Record<string, unknown>) : undefined;
+  const context = envCtx || m.context ? { ...(envCtx ?? {}), ...(m.context ?? {}) } : undefined;
+  const out: StoredEvent = {
+    type: m.type,
+    messageId: m.messageId ?? `srv-${randomUUID()}`,
+    timestamp,
+    receivedAt: receivedAt.toISOString(),
+  };
+  if (m.userId) out.userId = m.userId;
+  if (m.anonymousId) out.anonymousId = m.anonymousId;
+  if (m.event) out.event = m.event;
+  if (m.name) out.name = m.name;
+  if (m.previousId) out.previousId = m.previousId;
+  if (m.groupId) out.groupId = m.groupId;
+  if (original) out.originalTimestamp = original;
+  if (sentAt) out.sentAt = sentAt;
+  if (m.properties) out.properties = m.properties;
+  if (m.traits) out.traits = m.traits;
+  if (context) out.context = context;
+  if (m.integrations) out.integrations = m.integrations;
+  return out;
+}
+
+/** Validates a whole batch body; all-or-nothing: the first bad item rejects the request. */
+export function normalizeBatch(body: unknown, bodyBytes: number, receivedAt: Date): StoredEvent[] {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) {
+    throw appError('VALIDATION_FAILED', 'the body must be an object with a "batch" array', [{ path: 'batch', message: 'expected an object' }]);
+  }
+  const b = body as { batch?: unknown; sentAt?: unknown; context?: unknown };
+  if (!Array.isArray(b.batch)) throw appError('VALIDATION_FAILED', '"batch" must be an array', [{ path: 'batch', message: 'expected an array' }]);
+  if (bodyBytes > MAX_BATCH_BYTES) {
+    let total = 2;
+    let index = b.batch.length - 1;
+    for (let i = 0; i < b.batch.length; i++) {
+      total += Buffer.byteLength(JSON.stringify(b.batch[i]) ?? '') + 1;
+      if (total > MAX_BATCH_BYTES) {
+        index = i;
+        break;
+      }
+    }
+    throw appError('BATCH_TOO_LARGE', `the batch is ${bodyBytes} bytes; the limit is ${MAX_BATCH_BYTES} (exceeded at batch[${index}])`, { index, bytes: bodyBytes, limit: MAX_BATCH_BYTES });
+  }
+  if (b.batch.length === 0) return [];
+  return b.batch.map((item, i) => normalizeMessage(item, i, receivedAt, undefined, b));
+}

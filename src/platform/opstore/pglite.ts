@@ -1,0 +1,39 @@
+import fs from 'node:fs';
+import { PGlite, types } from '@electric-sql/pglite';
+import type { OpStore, QueryResult, SqlRunner } from './types.ts';
+
+const parsers = {
+  [types.INT8]: (v: string) => Number(v),
+  [types.NUMERIC]: (v: string) => Number(v),
+};
+
+type PgliteLike = { query<T>(sql: string, params?: unknown[]): Promise<{ rows: T[]; affectedRows?: number }> };
+
+function runner(db: PgliteLike): SqlRunner {
+  return {
+    async query<T>(sql: string, params?: unknown[]): Promise<QueryResult<T>> {
+      const r = await db.query<T>(sql, params);
+      return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
+    },
+  };
+}
+
+/** Embedded PostgreSQL (PGlite, WASM, in-process) with its files under `dir`. */
+export async function openPglite(dir: string | undefined): Promise<OpStore> {
+  if (dir) fs.mkdirSync(dir, { recursive: true });
+  const db = await PGlite.create(dir ?? 'memory://', { parsers });
+  const base = runner(db);
+  return {
+    kind: 'pglite',
+    query: base.query,
+    async tx(fn) {
+      return db.transaction(async (t) => fn(runner(t)));
+    },
+    async exec(sql) {
+      await db.exec(sql);
+    },
+    async close() {
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,18 @@
+/** The operational store: PostgreSQL SQL, embedded (PGlite) or server (pg). One dialect for both. */
+export interface QueryResult<T> {
+  rows: T[];
+  rowCount: number;
+}
+
+export interface SqlRunner {
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<T>>;
+}
+
+export interface OpStore extends SqlRunner {
+  readonly kind: 'pglite' | 'postgres';
+  /** Runs `fn` in one transaction; commits when it resolves, rolls back when it throws. */
+  tx<T>(fn: (q: SqlRunner) => Promise<T>): Promise<T>;
+  /** Runs multi-statement SQL (migrations) with no parameters. */
+  exec(sql: string): Promise<void>;
+  close(): Promise<void>;
+}
