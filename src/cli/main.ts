@@ -3,6 +3,7 @@ import { ConfigError } from '../platform/config.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 import { startCommand } from './commands/start.ts';
 import { migrateCommand } from './commands/migrate.ts';
+import { registerDataCommands } from './commands/data.ts';
 
 /** The `liebian` command line. Exit codes: docs/cli.md. */
 export async function main(argv: string[]): Promise<void> {
@@ -12,12 +13,7 @@ export async function main(argv: string[]): Promise<void> {
     .showHelpAfterError();
   program.command('start').description('run the server and console (data under LIEBIAN_DATA_DIR, or PostgreSQL via DATABASE_URL)').action(startCommand);
   program.command('migrate').description('apply pending migrations to both stores and print their schema versions').action(migrateCommand);
-  try {
-    const mod = await import('./commands/data.ts');
-    mod.registerDataCommands(program);
-  } catch (e) {
-    if ((e as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw e;
-  }
+  registerDataCommands(program);
   try {
     await program.parseAsync(argv);
   } catch (e) {

@@ -18,8 +18,8 @@ import { dayFactor, runWorld } from './world.ts';
 export type { GroundTruth, SegmentMessage, SimOptions } from './types.ts';
 
 /** Calibrated mean messages per returning session, per signup and per pre-signup visit. */
-const PER_SESSION = 6.3;
-const PER_SIGNUP = 16;
+const PER_SESSION = 6.0;
+const PER_SIGNUP = 14;
 const PER_PREVISIT = 4;
 
 function parseStart(date: string): number {

@@ -14,8 +14,8 @@ function collect(opts: SimOptions, batchSize?: number): { msgs: SegmentMessage[]
   return { msgs, batches, maxBatch };
 }
 
-const SMALL: SimOptions = { users: 200, days: 14, seed: 25 };
-const MEDIUM: SimOptions = { users: 3000, days: 30, seed: 25 };
+const SMALL: SimOptions = { users: 200, days: 14, seed: 1 };
+const MEDIUM: SimOptions = { users: 3000, days: 30, seed: 11 };
 let mediumCache: { msgs: SegmentMessage[]; sim: ReturnType<typeof simulate> } | undefined;
 function medium(): { msgs: SegmentMessage[]; sim: ReturnType<typeof simulate> } {
   if (!mediumCache) mediumCache = { sim: simulate(MEDIUM), msgs: collect(MEDIUM).msgs };
@@ -182,6 +182,12 @@ test('social graph degree distribution is heavy-tailed with KOLs', () => {
   assert.ok(kols.length >= 1 && kols.length <= MEDIUM.users * 0.01);
   const kolMean = kols.reduce((s, u) => s + (deg.get(u.userId) ?? 0), 0) / kols.length;
   assert.ok(kolMean > 10 * median, `KOL mean degree ${kolMean}`);
+  // KOLs share far more than everyone else
+  const kolIds = new Set(kols.map((u) => u.userId));
+  const shares = tracks(msgs, 'Product Shared');
+  const kolShares = shares.filter((m) => kolIds.has(m.userId!)).length / kols.length;
+  const otherShares = shares.filter((m) => !kolIds.has(m.userId!)).length / (MEDIUM.users - kols.length);
+  assert.ok(kolShares > 10 * otherShares, `shares per KOL ${kolShares} vs ${otherShares}`);
 });
 
 test('ground truth: tastes sum to 1 and are recovered from orders', () => {
@@ -231,4 +237,14 @@ test('churned users go quiet; custom events present; estimate is close', () => {
   for (const type of ['page', 'screen', 'identify', 'group', 'alias']) assert.ok(msgs.some((m) => m.type === type), type);
   const est = sim.estimateEvents();
   assert.ok(est > msgs.length * 0.7 && est < msgs.length * 1.3, `estimate ${est} vs ${msgs.length}`);
+});
+
+test('streams day by day: the first batch comes long before the whole run', () => {
+  const t0 = performance.now();
+  const it = simulate({ users: 20000, days: 90, seed: 5 }).batches();
+  const first = it.next();
+  const ms = performance.now() - t0;
+  assert.ok(!first.done && first.value.length > 0);
+  assert.ok(ms < 1500, `first batch after ${ms} ms`);
+  assert.ok(first.value.every((m) => m.timestamp.startsWith('2026-01-01')));
 });
