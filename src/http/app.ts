@@ -23,8 +23,8 @@ export interface App {
 
 export async function buildApp(engine: Engine): Promise<App> {
   const fastify = Fastify({
-    loggerInstance: engine.log.child({ component: "http" }) as unknown as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // Per-request logs are info level; the http child logs warnings and errors only (ingest is hot).
+    loggerInstance: engine.log.child({ component: 'http' }, { level: 'warn' }) as unknown as FastifyBaseLogger,
     bodyLimit: HARD_BODY_LIMIT,
     trustProxy: true,
     requestIdHeader: 'x-request-id',

@@ -71,9 +71,11 @@ export async function runImport(engine: Engine, o: ImportOptions): Promise<Impor
 
   let seen = 0;
   for await (const { line, end, lineNo } of linesFrom(abs, cp.offset, cp.lineNo)) {
-    batchEnd = end;
-    batchLine = lineNo;
-    if (!line.trim()) continue;
+    if (!line.trim()) {
+      batchEnd = end;
+      batchLine = lineNo;
+      continue;
+    }
     let msg: unknown;
     try {
       if (o.format === 'ndjson') {
@@ -85,6 +87,8 @@ export async function runImport(engine: Engine, o: ImportOptions): Promise<Impor
         const cells = splitCsv(line);
         if (!cp.header) {
           cp.header = cells.map((c) => c.trim());
+          batchEnd = end;
+          batchLine = lineNo;
           continue;
         }
         const row: Record<string, string> = {};
@@ -92,6 +96,8 @@ export async function runImport(engine: Engine, o: ImportOptions): Promise<Impor
         msg = rowToMessage(row, o.mapping!, lineMessageId(key, lineNo));
       }
       batch.push(normalizeMessage(msg, 0, new Date()));
+      batchEnd = end;
+      batchLine = lineNo;
     } catch (e) {
       const why = isAppError(e) ? `${e.message}${e.details ? ' ' + JSON.stringify(e.details) : ''}` : (e as Error).message;
       if (!o.skipInvalid) {
@@ -100,6 +106,8 @@ export async function runImport(engine: Engine, o: ImportOptions): Promise<Impor
         throw Object.assign(new Error(`line ${lineNo}: ${why} (fix it, or pass --skip-invalid; the import resumes after the last stored line)`), { code: 'INPUT' });
       }
       cp.skipped++;
+      batchEnd = end;
+      batchLine = lineNo;
     }
     if (batch.length >= o.batchSize) flush();
     while (inFlight.length >= 4) await settle();
