@@ -58,12 +58,12 @@ function Shell({ route }: { route: Route }) {
   ];
   return (
     <Layout style={{ minHeight: '100vh' }}>
-      <Sider breakpoint="lg" collapsible collapsed={collapsed} onCollapse={setCollapsed} theme="dark" data-testid="side-menu">
+      <Sider breakpoint="lg" collapsible collapsed={collapsed} onCollapse={setCollapsed} theme="dark" data-testid="side-menu" className="app-sider">
         <div className="brand" onClick={() => navigate('/')}>
           <img src="/favicon.svg" alt="" width={28} height={28} />
           {!collapsed && <span>{t('app.name')}</span>}
         </div>
-        <Menu theme="dark" mode="inline" selectedKeys={[menuKey(route)]} items={items} />
+        <Menu theme="dark" mode="inline" selectedKeys={[menuKey(route)]} items={items} onClick={({ key }) => navigate(key)} />
       </Sider>
       <Layout>
         <Header className="app-header">

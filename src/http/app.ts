@@ -71,7 +71,9 @@ export async function buildApp(engine: Engine): Promise<App> {
   const hasConsole = fs.existsSync(path.join(CONSOLE_DIST, 'index.html'));
   if (hasConsole) await fastify.register(fastifyStatic, { root: CONSOLE_DIST, wildcard: false });
   fastify.setNotFoundHandler((req, reply) => {
-    if (req.method === 'GET' && hasConsole && !req.url.startsWith('/api/') && !req.url.startsWith('/v1/')) {
+    const pathOnly = req.url.split('?')[0] ?? '';
+    // Client-side routes get the app; a missing file (an old asset name) gets a real 404.
+    if (req.method === 'GET' && hasConsole && !pathOnly.startsWith('/api/') && !pathOnly.startsWith('/v1/') && !/\.[a-z0-9]+$/i.test(pathOnly)) {
       return reply.type('text/html').sendFile('index.html');
     }
     return sendError(reply, appError('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`));

@@ -129,7 +129,7 @@ export default function UserDetailPage({ profileId }: { profileId: string }) {
                   <Descriptions.Item label={t('col.profileId')}>
                     <Typography.Text copyable>{data.profileId}</Typography.Text>
                   </Descriptions.Item>
-                  <Descriptions.Item label={t('user.title')}>
+                  <Descriptions.Item label={t('user.summary')}>
                     {t('user.stats', { orders: data.orders.length, shares: data.shares.length, neighbours: data.neighbours.length })}
                   </Descriptions.Item>
                 </Descriptions>
@@ -189,7 +189,7 @@ export default function UserDetailPage({ profileId }: { profileId: string }) {
                     <Timeline
                       items={data.timeline.slice(0, shown).map((e) => ({
                         key: e.messageId,
-                        color: e.type === 'track' ? 'blue' : e.type === 'identify' ? 'green' : 'gray',
+                        color: e.type === 'track' ? '#1677ff' : e.type === 'identify' ? '#52c41a' : '#bfbfbf',
                         content: (
                           <div data-testid="timeline-item">
                             <Space size={8} wrap>

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { Card, Empty, Input, Space, Table, Tag, Typography } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
 import { searchUsers, type UserHit } from '../api';
@@ -17,6 +17,13 @@ export default function UsersPage({ q }: { q: string }) {
     (signal) => (query ? searchUsers(query, signal) : Promise.resolve({ users: [] as UserHit[] })),
     [query],
   );
+
+  // Exact matches (user ID or any identity equal to the query) first; the server orders by its own ranking.
+  const users = useMemo(() => {
+    const exact = (u: UserHit) => u.userId === query || (u.identities ?? []).some((i) => i.value === query);
+    const list = data?.users ?? [];
+    return [...list.filter(exact), ...list.filter((u) => !exact(u))];
+  }, [data, query]);
 
   const onSearch = (value: string) => {
     const v = value.trim();
@@ -76,7 +83,7 @@ export default function UsersPage({ q }: { q: string }) {
                 rowKey="profileId"
                 size="small"
                 columns={columns}
-                dataSource={data?.users ?? []}
+                dataSource={users}
                 pagination={{ pageSize: 20, hideOnSinglePage: true }}
                 locale={{ emptyText: t('users.noResults') }}
                 onRow={(r) => ({ onClick: () => navigate(`/users/${encodeURIComponent(r.profileId)}`), style: { cursor: 'pointer' } })}

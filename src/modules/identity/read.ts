@@ -37,14 +37,16 @@ export async function getProfile(q: SqlRunner, ws: string, profileId: string): P
 
 /** Finds profiles by an identifier value (exact or prefix) or a name trait. */
 export async function searchProfiles(q: SqlRunner, ws: string, text: string, limit = 20): Promise<Array<{ profileId: string; userId: string | null; displayName: string | null; identities: Array<{ kind: string; value: string }> }>> {
-  const like = text.replace(/[\\%_]/g, (c) => '\\' + c) + '%';
+  const like = text.toLowerCase().replace(/[\\%_]/g, (c) => '\\' + c);
+  // Exact identifier first, then identifier prefix (case-insensitive), then a name containing the text.
   const r = await q.query<{ profile_id: string }>(
-    `select distinct profile_id from (
-       (select profile_id from identities where workspace_id = $1 and (value = $2 or value like $3) limit $4)
+    `select profile_id from (
+       select profile_id, case when value = $2 then 0 else 1 end as rank from identities
+        where workspace_id = $1 and (value = $2 or lower(value) like $3 || '%')
        union all
-       (select t.profile_id from profile_traits t join profiles p on p.id = t.profile_id
-        where p.workspace_id = $1 and t.key = 'name' and t.value #>> '{}' like $3 limit $4)
-     ) x limit $4`,
+       select t.profile_id, 2 as rank from profile_traits t join profiles p on p.id = t.profile_id
+        where p.workspace_id = $1 and t.key = 'name' and lower(t.value #>> '{}') like '%' || $3 || '%'
+     ) x group by profile_id order by min(rank), profile_id limit $4`,
     [ws, text, like, limit],
   );
   const out = [];

@@ -1,0 +1,293 @@
+// End-to-end test of the web console: starts the real server (with the demo world) and drives
+// Debian's Chromium through playwright-core.
+//   node --import tsx --test test/browser/console.test.ts
+// Needs `npm run build:console` first (the server serves console/dist).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ADMIN_EMAIL = 'admin@liebian.local';
+const ADMIN_PASSWORD = 'test-admin-pass-123';
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+
+const haveBrowser = existsSync(CHROMIUM);
+const skipReason = !haveBrowser && !process.env.CI ? `${CHROMIUM} not found (install Debian's chromium); browser test skipped` : null;
+
+let server: ChildProcess | undefined;
+let serverLog = '';
+let serverExit: string | null = null;
+let tmp = '';
+let baseUrl = '';
+let browser: Browser | undefined;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const tail = () => serverLog.slice(-4000);
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    if (serverExit) throw new Error(`server exited (${serverExit}) while waiting for ${what}\n${tail()}`);
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    await sleep(500);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last error: ${String(last)}\n${tail()}`);
+}
+
+async function api<T>(path: string, token?: string, body?: unknown): Promise<{ status: number; json: T }> {
+  const headers: Record<string, string> = {};
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(baseUrl + path, { method: body === undefined ? 'GET' : 'POST', headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  return { status: res.status, json: (text ? JSON.parse(text) : undefined) as T };
+}
+
+interface OverviewJson {
+  totals: { events: number; users: number; orders: number; gmv: number };
+  topSharers: { userId: string }[];
+}
+interface UserJson {
+  profileId: string;
+  identities: { kind: string; value: string }[];
+  orders: unknown[];
+  timeline: unknown[];
+}
+
+before(async () => {
+  if (skipReason) return;
+  tmp = await mkdtemp(join(tmpdir(), 'liebian-console-'));
+  const port = await freePort();
+  baseUrl = `http://127.0.0.1:${port}`;
+  server = spawn(process.execPath, ['bin/liebian.mjs', 'start'], {
+    cwd: REPO,
+    env: {
+      ...process.env,
+      PORT: String(port),
+      LIEBIAN_DATA_DIR: join(tmp, 'data'),
+      LIEBIAN_BOOTSTRAP_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      LIEBIAN_DEMO: '1',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const collect = (chunk: Buffer) => {
+    serverLog = (serverLog + chunk.toString()).slice(-64_000);
+  };
+  server.stdout?.on('data', collect);
+  server.stderr?.on('data', collect);
+  server.on('exit', (code, signal) => {
+    serverExit = `code ${code}, signal ${signal}`;
+  });
+});
+
+after(async () => {
+  await browser?.close().catch(() => undefined);
+  if (server && !serverExit) {
+    const exited = new Promise<void>((r) => server!.once('exit', () => r()));
+    server.kill('SIGTERM');
+    const done = await Promise.race([exited.then(() => true), sleep(15_000).then(() => false)]);
+    if (!done) {
+      server.kill('SIGKILL');
+      await exited;
+    }
+  }
+  if (tmp) await rm(join(tmp, 'data'), { recursive: true, force: true }).catch(() => undefined);
+});
+
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Digits of a rendered number ("¥12,345.60" → 12345.6). */
+const numberIn = (text: string) => Number(text.replace(/[^0-9.]/g, '') || '0');
+
+/** Count of non-transparent pixels in the first canvas under a test id (proves ECharts drew). */
+async function paintedPixels(page: Page, testId: string): Promise<number> {
+  const expr = `(() => {
+    const c = document.querySelector('[data-testid="${testId}"] canvas');
+    if (!c || !c.width || !c.height) return 0;
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+    return n;
+  })()`;
+  return page.evaluate<number>(expr);
+}
+
+test('web console: login, overview, live events, user lookup, i18n', { timeout: 360_000 }, async (t) => {
+  if (skipReason) {
+    t.skip(skipReason);
+    return;
+  }
+  assert.ok(haveBrowser, `${CHROMIUM} is missing and CI is set: the browser test cannot run`);
+  assert.ok(existsSync(join(REPO, 'console/dist/index.html')), 'console/dist/index.html missing: run `npm run build:console` first');
+
+  // ---- server up, demo world loaded ----
+  await waitFor('GET /readyz 200', 90_000, async () => ((await fetch(`${baseUrl}/readyz`)).status === 200 ? true : undefined));
+  const { status: loginStatus, json: loginJson } = await api<{ token: string }>('/api/v1/auth/login', undefined, { email: ADMIN_EMAIL, password: ADMIN_PASSWORD });
+  assert.equal(loginStatus, 200, `API login failed: ${JSON.stringify(loginJson)}`);
+  const token = loginJson.token;
+  const overview = await waitFor('demo world (overview totals.orders > 0)', 120_000, async () => {
+    const r = await api<OverviewJson>('/api/v1/overview?days=30', token);
+    return r.status === 200 && r.json.totals.orders > 0 && r.json.topSharers.length > 0 ? r.json : undefined;
+  });
+  t.diagnostic(`overview totals: ${JSON.stringify(overview.totals)}`);
+
+  // A top sharer whose own profile has orders and a timeline (fall back to the first sharer).
+  let target: { userId: string; profile?: UserJson } = { userId: overview.topSharers[0]!.userId };
+  for (const s of overview.topSharers.slice(0, 10)) {
+    const hits = await api<{ users: { profileId: string; userId: string | null }[] }>(`/api/v1/users/search?q=${encodeURIComponent(s.userId)}`, token);
+    const hit = hits.json.users?.find((u) => u.userId === s.userId);
+    if (!hit) continue;
+    const prof = await api<UserJson>(`/api/v1/users/${encodeURIComponent(hit.profileId)}`, token);
+    if (prof.status === 200 && prof.json.orders.length > 0 && prof.json.timeline.length > 0) {
+      target = { userId: s.userId, profile: prof.json };
+      break;
+    }
+  }
+  t.diagnostic(`user under test: ${target.userId} (orders: ${target.profile?.orders.length ?? 'unknown'})`);
+
+  // ---- browser ----
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(20_000);
+  const pageErrors: string[] = [];
+  const consoleErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(m.text());
+  });
+  const shots = join(tmp, 'screenshots');
+  await mkdir(shots, { recursive: true });
+  const shot = async (name: string) => {
+    const path = join(shots, `${name}.png`);
+    await page.screenshot({ path, fullPage: true });
+    t.diagnostic(`screenshot: ${path}`);
+  };
+
+  // Unauthenticated → login page (default language zh-CN).
+  await page.goto(`${baseUrl}/`);
+  await page.waitForURL(/\/login$/);
+  await page.getByTestId('login-card').waitFor();
+  assert.match(await page.getByTestId('login-submit').innerText(), /登\s*录/);
+  await shot('login-zh');
+
+  // Wrong password shows the server's error message.
+  await page.getByTestId('login-email').fill(ADMIN_EMAIL);
+  await page.getByTestId('login-password').fill('definitely-wrong');
+  await page.getByTestId('login-submit').click();
+  await page.getByTestId('login-error').waitFor();
+  assert.ok((await page.getByTestId('login-error').innerText()).trim().length > 0);
+
+  // Real login.
+  await page.getByTestId('login-password').fill(ADMIN_PASSWORD);
+  await page.getByTestId('login-submit').click();
+  await page.getByTestId('page-overview').waitFor();
+  assert.equal(new URL(page.url()).pathname, '/');
+
+  // ---- overview ----
+  await page.getByTestId('stat-orders').waitFor();
+  for (const key of ['events', 'users', 'orders', 'gmv']) {
+    const text = await page.getByTestId(`stat-${key}`).innerText();
+    assert.ok(numberIn(text.split('\n').pop() ?? '') > 0, `stat-${key} should be non-zero, got ${JSON.stringify(text)}`);
+  }
+  assert.match(await page.getByTestId('stat-gmv').innerText(), /¥/);
+  for (const chart of ['chart-events', 'chart-dau', 'chart-orders']) {
+    await page.locator(`[data-testid="${chart}"] canvas`).first().waitFor();
+  }
+  await waitFor('chart pixels', 10_000, async () => ((await paintedPixels(page, 'chart-orders')) > 500 ? true : undefined));
+  assert.ok((await page.locator('[data-testid="table-top-products"] tbody tr.ant-table-row').count()) > 0, 'top products table has rows');
+  assert.ok((await page.locator('[data-testid="table-top-sharers"] tbody tr.ant-table-row').count()) > 0, 'top sharers table has rows');
+  await shot('overview-zh');
+
+  // ---- live events ----
+  await page.getByTestId('nav-events').click();
+  await page.getByTestId('page-events').waitFor();
+  const eventRows = page.locator('[data-testid="table-events"] tbody tr.ant-table-row');
+  await eventRows.first().waitFor();
+  assert.ok((await eventRows.count()) > 0);
+  await eventRows.first().locator('.ant-table-row-expand-icon').click();
+  await page.getByTestId('event-json').first().waitFor();
+  assert.match(await page.getByTestId('event-json').first().innerText(), /^\{/);
+  await page.getByTestId('events-toggle').click();
+  assert.match(await page.getByTestId('events-toggle').innerText(), /继\s*续/);
+  await shot('events-zh');
+  await page.getByTestId('events-toggle').click();
+  assert.match(await page.getByTestId('events-toggle').innerText(), /暂\s*停/);
+
+  // ---- user lookup ----
+  await page.getByTestId('nav-users').click();
+  await page.getByTestId('page-users').waitFor();
+  // antd puts the test id on the search box's wrapper (or, in some versions, on the <input>).
+  const search = page.locator('[data-testid="user-search-input"] input, input[data-testid="user-search-input"]').first();
+  await search.fill(target.userId);
+  await search.press('Enter');
+  const exactly = new RegExp(`^\\s*${escapeRe(target.userId)}\\s*$`);
+  const hit = page.getByTestId('user-result-link').filter({ hasText: exactly }).first();
+  await hit.waitFor();
+  await shot('users-search-zh');
+  await hit.click();
+  await page.getByTestId('page-user').waitFor();
+  assert.match(new URL(page.url()).pathname, /^\/users\/[^/]+$/);
+  const identities = page.getByTestId('table-identities');
+  await identities.locator('tbody tr.ant-table-row').first().waitFor();
+  assert.ok((await identities.innerText()).includes(target.userId), 'identities list the userId');
+  await page.getByTestId('timeline-item').first().waitFor();
+  assert.ok((await page.getByTestId('timeline-item').count()) > 0, 'timeline has items');
+  await page.getByTestId('table-orders').waitFor();
+  if (target.profile && target.profile.orders.length > 0) {
+    assert.ok((await page.locator('[data-testid="table-orders"] tbody tr.ant-table-row').count()) > 0, 'orders table has rows');
+  }
+  await shot('user-zh');
+
+  // ---- language switch ----
+  await page.getByTestId('lang-en').click();
+  await page.getByText('Identities', { exact: true }).first().waitFor();
+  assert.equal(await page.getByTestId('nav-users').innerText(), 'Users');
+  assert.equal(await page.locator('html').getAttribute('lang'), 'en');
+  await shot('user-en');
+  // Deep link to a client-side route survives a reload (SPA fallback on the server).
+  await page.reload();
+  await page.getByTestId('table-identities').locator('tbody tr.ant-table-row').first().waitFor();
+  assert.ok((await page.getByTestId('table-identities').innerText()).includes(target.userId));
+  await page.getByTestId('nav-overview').click();
+  await page.getByText('Top sharers', { exact: true }).first().waitFor();
+  // The choice survives a reload (localStorage).
+  await page.reload();
+  await page.getByText('Top products', { exact: true }).first().waitFor();
+  await shot('overview-en');
+
+  // ---- a rejected token sends the user back to login ----
+  await page.evaluate(`sessionStorage.setItem('liebian.token', 'not-a-valid-token')`);
+  await page.getByTestId('nav-events').click();
+  await page.waitForURL(/\/login$/);
+  await page.getByTestId('login-card').waitFor();
+
+  assert.deepEqual(pageErrors, [], `uncaught page errors: ${pageErrors.join('\n')}`);
+  if (consoleErrors.length) t.diagnostic(`console errors (${consoleErrors.length}): ${consoleErrors.slice(0, 5).join(' | ')}`);
+});
