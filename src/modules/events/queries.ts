@@ -1,4 +1,4 @@
-import { listValue } from '@duckdb/node-api';
+import { listValue, type DuckDBValue } from '@duckdb/node-api';
 import type { EventStoreDb } from '../../platform/eventstore/duckdb.ts';
 
 /** Analytical reads over the event log. Every value from a caller is a bound parameter. */
@@ -102,11 +102,20 @@ export async function recentEvents(db: EventStoreDb, ws: string, limit: number):
 /** One person's events (all their userIds and anonymousIds), newest first. */
 export async function timeline(db: EventStoreDb, ws: string, userIds: string[], anonymousIds: string[], limit: number): Promise<EventRow[]> {
   if (!userIds.length && !anonymousIds.length) return [];
+  // Only non-empty lists are bound (DuckDB cannot type an empty list parameter).
+  const conds: string[] = [];
+  const params: DuckDBValue[] = [ws, limit];
+  if (userIds.length) {
+    params.push(listValue(userIds));
+    conds.push(`list_contains($${params.length}::varchar[], user_id)`);
+  }
+  if (anonymousIds.length) {
+    params.push(listValue(anonymousIds));
+    conds.push(`list_contains($${params.length}::varchar[], anonymous_id)`);
+  }
   const r = await db.read<Parameters<typeof toRow>[0]>(
-    `select ${ROW_COLS} from events where workspace_id = $1
-       and (list_contains($2::varchar[], user_id) or list_contains($3::varchar[], anonymous_id))
-     order by ts desc, seq desc limit $4`,
-    [ws, listValue(userIds), listValue(anonymousIds), limit],
+    `select ${ROW_COLS} from events where workspace_id = $1 and (${conds.join(' or ')}) order by ts desc, seq desc limit $2`,
+    params,
   );
   return r.map(toRow);
 }
