@@ -4,7 +4,7 @@ import { getCursor, readOutbox, setCursor, type OutboxRow } from '../modules/ing
 import { resolveEvents, profileKeys, MergeRulesSchema } from '../modules/identity/index.ts';
 import { applyCatalogEvents } from '../modules/catalog/index.ts';
 import { applyOrderEvent, ORDER_EVENTS } from '../modules/commerce/index.ts';
-import { applySocialEvent, attributedShare, recordConversion } from '../modules/social/index.ts';
+import { applySocialEvents, attributedShare, recordConversion } from '../modules/social/index.ts';
 import { str } from '../platform/values.ts';
 
 export const PROJECTOR = 'projector';
@@ -29,8 +29,9 @@ export async function projectBatch(db: OpStore, limit = 1000): Promise<number> {
       const events = list.map((r) => r.body);
       const profileOf = await resolveEvents(q, ws, events, rules);
       await applyCatalogEvents(q, ws, events);
+      // Share touches are in before orders look for them (attribution filters by time).
+      await applySocialEvents(q, ws, events);
       for (const e of events) {
-        await applySocialEvent(q, ws, e);
         if (e.type !== 'track' || !e.event || !ORDER_EVENTS.has(e.event)) continue;
         let shareId: string | null = null;
         if (e.event === 'Order Completed') {

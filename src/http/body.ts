@@ -28,7 +28,9 @@ function decode(req: FastifyRequest, raw: Buffer): Buffer {
 
 /**
  * JSON bodies (also gzip / deflate / br encoded), parsed with prototype-poisoning protection.
- * `text/plain` is read as JSON too, as Segment's collection API does.
+ * `text/plain` is read as JSON too, as Segment's collection API does; so is
+ * `application/x-www-form-urlencoded` at /v1/* (axios-based SDKs such as RudderStack's send their
+ * gzip JSON batches under that default type).
  */
 export function registerBodyParsers(app: FastifyInstance) {
   app.removeAllContentTypeParsers();
@@ -53,4 +55,8 @@ export function registerBodyParsers(app: FastifyInstance) {
   };
   app.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'buffer', bodyLimit: HARD_BODY_LIMIT }, parse);
   app.addContentTypeParser(/^application\/[a-z.+-]*json$/, { parseAs: 'buffer', bodyLimit: HARD_BODY_LIMIT }, parse);
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer', bodyLimit: HARD_BODY_LIMIT }, (req, body, done) => {
+    if (!req.url.startsWith('/v1/')) return done(appError('UNSUPPORTED_MEDIA_TYPE', 'send JSON (application/json)'));
+    parse(req, body as Buffer, done);
+  });
 }

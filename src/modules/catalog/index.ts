@@ -42,23 +42,22 @@ export function productsInEvent(e: CatalogEvent): ProductInput[] {
   return out;
 }
 
+// An incoming value replaces a stored one when it comes from the api, or from an event no older than
+// what an event-sourced product holds; otherwise it only fills a gap (api values are never overwritten by events).
+const replaces = `($2 = 'api' or (products.source = 'event' and excluded.updated_at >= products.updated_at))`;
+const pick = (c: string) => `${c} = case when ${replaces} then coalesce(excluded.${c}, products.${c}) else coalesce(products.${c}, excluded.${c}) end`;
+
 const UPSERT = `
 insert into products (workspace_id, product_id, sku, name, category, brand, price, currency, image_url, url, stock, tags, source, first_seen, updated_at)
 select $1, x.product_id, x.sku, x.name, x.category, x.brand, x.price, x.currency, x.image_url, x.url, x.stock, coalesce(x.tags, '[]'::jsonb), $2, x.at, x.at
 from jsonb_to_recordset($3::jsonb) as x(product_id text, sku text, name text, category text, brand text, price numeric, currency text,
   image_url text, url text, stock int, tags jsonb, at timestamptz)
 on conflict (workspace_id, product_id) do update set
-  sku = case when $2 = 'api' or products.source = 'event' then coalesce(excluded.sku, products.sku) else coalesce(products.sku, excluded.sku) end,
-  name = case when $2 = 'api' or products.source = 'event' then coalesce(excluded.name, products.name) else coalesce(products.name, excluded.name) end,
-  category = case when $2 = 'api' or products.source = 'event' then coalesce(excluded.category, products.category) else coalesce(products.category, excluded.category) end,
-  brand = case when $2 = 'api' or products.source = 'event' then coalesce(excluded.brand, products.brand) else coalesce(products.brand, excluded.brand) end,
-  price = case when $2 = 'api' or products.source = 'event' then coalesce(excluded.price, products.price) else coalesce(products.price, excluded.price) end,
-  currency = coalesce(excluded.currency, products.currency),
-  image_url = coalesce(excluded.image_url, products.image_url),
-  url = coalesce(excluded.url, products.url),
+  ${['sku', 'name', 'category', 'brand', 'price', 'currency', 'image_url', 'url'].map(pick).join(',\n  ')},
   stock = case when $2 = 'api' then coalesce(excluded.stock, products.stock) else products.stock end,
   tags = case when $2 = 'api' and excluded.tags <> '[]'::jsonb then excluded.tags else products.tags end,
   source = case when $2 = 'api' then 'api' else products.source end,
+  first_seen = least(products.first_seen, excluded.first_seen),
   updated_at = greatest(products.updated_at, excluded.updated_at)`;
 
 /** Upserts products. `api` values are authoritative; `event` values fill gaps and follow newer events. */
@@ -79,6 +78,8 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
 export async function applyCatalogEvents(q: SqlRunner, ws: string, events: CatalogEvent[]): Promise<void> {
   const seen: Array<ProductInput & { at: string }> = [];
   for (const e of events) for (const p of productsInEvent(e)) seen.push({ ...p, at: e.timestamp });
+  // Oldest first, so within a batch the newest event's values win (events may arrive out of order).
+  seen.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
   await upsertProducts(q, ws, seen, 'event');
 }
 

@@ -38,12 +38,101 @@ function newProfileId() {
 }
 
 /**
+ * Writes buffered for one batch (new profiles, identities, traits) and flushed in a few bulk
+ * statements: before any merge (which reads the tables) and at the end of the batch.
+ */
+class PendingWrites {
+  profiles: Array<{ id: string; at: string }> = [];
+  identities: Array<{ kind: string; value: string; profile_id: string; at: string }> = [];
+  traits = new Map<string, { profile_id: string; key: string; value: unknown; at: string }>();
+  /** Unique-kind identifiers per profile (e.g. its userId), to apply the `unique` rule without a query per event. */
+  uniques = new Map<string, Map<string, string>>();
+  constructor(private readonly q: SqlRunner, private readonly ws: string, private readonly uniqueKinds: string[]) {}
+
+  async loadUniques(profileIds: string[]) {
+    const missing = [...new Set(profileIds)].filter((p) => !this.uniques.has(p));
+    if (!missing.length) return;
+    for (const p of missing) this.uniques.set(p, new Map());
+    if (!this.uniqueKinds.length) return;
+    const r = await this.q.query<{ profile_id: string; kind: string; value: string }>(
+      'select profile_id, kind, value from identities where profile_id = any($1) and kind = any($2)', [missing, this.uniqueKinds]);
+    for (const row of r.rows) this.uniques.get(row.profile_id)!.set(row.kind, row.value);
+  }
+
+  newProfile(id: string, at: string) {
+    this.profiles.push({ id, at });
+    this.uniques.set(id, new Map());
+  }
+
+  attach(i: Identifier, profileId: string, at: string) {
+    this.identities.push({ kind: i.kind, value: i.value, profile_id: profileId, at });
+    if (this.uniqueKinds.includes(i.kind)) this.uniques.get(profileId)?.set(i.kind, i.value);
+  }
+
+  setTraits(profileId: string, traits: Record<string, unknown>, at: string) {
+    for (const k of Object.keys(traits).slice(0, 200)) {
+      const id = `${profileId}\u0001${k}`;
+      const prev = this.traits.get(id);
+      if (!prev || Date.parse(prev.at) <= Date.parse(at)) this.traits.set(id, { profile_id: profileId, key: k, value: traits[k], at });
+    }
+  }
+
+  merged(from: string, into: string) {
+    const into_ = this.uniques.get(into) ?? new Map();
+    for (const [k, v] of this.uniques.get(from) ?? []) into_.set(k, v);
+    this.uniques.set(into, into_);
+    this.uniques.delete(from);
+  }
+
+  async flush() {
+    const q = this.q;
+    if (this.profiles.length) {
+      await q.query(
+        `insert into profiles (id, workspace_id, created_at, updated_at)
+         select x.id, $1, x.at, x.at from jsonb_to_recordset($2::jsonb) as x(id text, at timestamptz)`,
+        [this.ws, JSON.stringify(this.profiles)],
+      );
+      this.profiles = [];
+    }
+    if (this.identities.length) {
+      await q.query(
+        `insert into identities (workspace_id, kind, value, profile_id, first_seen)
+         select $1, x.kind, x.value, x.profile_id, x.at from jsonb_to_recordset($2::jsonb) as x(kind text, value text, profile_id text, at timestamptz)
+         on conflict (workspace_id, kind, value) do nothing`,
+        [this.ws, JSON.stringify(this.identities)],
+      );
+      this.identities = [];
+    }
+    if (this.traits.size) {
+      const rows = [...this.traits.values()].map((t) => ({ ...t, value: t.value === undefined ? null : t.value }));
+      // Keeps each trait's newest value: a late event does not overwrite a newer one.
+      await q.query(
+        `insert into profile_traits (profile_id, key, value, updated_at, source_profile)
+         select x.profile_id, x.key, x.value, x.at, x.profile_id
+         from jsonb_to_recordset($1::jsonb) as x(profile_id text, key text, value jsonb, at timestamptz)
+         on conflict (profile_id, key) do update set value = excluded.value, updated_at = excluded.updated_at, source_profile = excluded.source_profile
+           where profile_traits.updated_at <= excluded.updated_at`,
+        [JSON.stringify(rows)],
+      );
+      await q.query(
+        `update profiles p set updated_at = greatest(p.updated_at, x.at)
+         from (select profile_id, max(at) as at from jsonb_to_recordset($1::jsonb) as r(profile_id text, at timestamptz) group by profile_id) x
+         where p.id = x.profile_id`,
+        [JSON.stringify(rows.map((r) => ({ profile_id: r.profile_id, at: r.at })))],
+      );
+      this.traits.clear();
+    }
+  }
+}
+
+/**
  * Applies a batch of one workspace's events to the identity graph, in order: creates profiles,
  * attaches identifiers, merges on the rules, and records identify traits with their time.
  * Returns each event's canonical profile (by messageId).
  */
 export async function resolveEvents(q: SqlRunner, ws: string, events: IdentityEvent[], rules: MergeRules = DEFAULT_RULES): Promise<Map<string, string>> {
   const cache = new GraphCache(q, ws);
+  const pending = new PendingWrites(q, ws, rules.unique);
   const perEvent = events.map((e) => extractIdentifiers(e));
   const aliasCandidates = (e: IdentityEvent): Identifier[] =>
     e.type === 'alias' && e.previousId ? [{ kind: 'user_id', value: e.previousId }, { kind: 'anonymous_id', value: e.previousId }] : [];
@@ -60,34 +149,46 @@ export async function resolveEvents(q: SqlRunner, ws: string, events: IdentityEv
     let target: string;
     if (profiles.length === 0) {
       target = newProfileId();
-      await q.query('insert into profiles (id, workspace_id, created_at, updated_at) values ($1, $2, $3, $3)', [target, ws, e.timestamp]);
+      pending.newProfile(target, e.timestamp);
+    } else if (profiles.length === 1) {
+      target = profiles[0]!;
     } else {
-      target = profiles.length === 1 ? profiles[0]! : await pickCanonical(q, profiles);
+      await pending.flush();
+      target = await pickCanonical(q, profiles);
       for (const other of profiles) {
         if (other === target) continue;
         const mergeable = (p: string) => ids.some((i) => cache.get(i) === p && rules.mergeOn.includes(i.kind));
         if (!mergeable(other) || !mergeable(target)) continue;
         const merged = await mergeProfiles(q, ws, other, target, causeOf(e), e.messageId, rules);
-        if (merged) cache.repoint(other, target);
+        if (merged) {
+          cache.repoint(other, target);
+          await pending.loadUniques([other, target]);
+          pending.merged(other, target);
+        }
       }
     }
     for (const i of ids) {
       if (cache.get(i)) continue;
-      if (rules.unique.includes(i.kind) && (await hasOtherOfKind(q, target, i))) {
-        // A second userId for one profile breaks the unique rule: it becomes its own person.
-        const own = newProfileId();
-        await q.query('insert into profiles (id, workspace_id, created_at, updated_at) values ($1, $2, $3, $3)', [own, ws, e.timestamp]);
-        await attach(q, ws, i, own, e.timestamp);
-        cache.set(i, own);
-        continue;
+      if (rules.unique.includes(i.kind)) {
+        await pending.loadUniques([target]);
+        const held = pending.uniques.get(target)?.get(i.kind);
+        if (held !== undefined && held !== i.value) {
+          // A second userId for one profile breaks the unique rule: it becomes its own person.
+          const own = newProfileId();
+          pending.newProfile(own, e.timestamp);
+          pending.attach(i, own, e.timestamp);
+          cache.set(i, own);
+          continue;
+        }
       }
-      await attach(q, ws, i, target, e.timestamp);
+      pending.attach(i, target, e.timestamp);
       cache.set(i, target);
     }
     const traits = traitsOf(e);
-    if (traits) await setTraits(q, target, traits, e.timestamp);
+    if (traits) pending.setTraits(target, traits, e.timestamp);
     out.set(e.messageId, cache.get(ids[0]!) ?? target);
   }
+  await pending.flush();
   return out;
 }
 
@@ -102,29 +203,3 @@ async function pickCanonical(q: SqlRunner, profiles: string[]): Promise<string> 
   return r.rows[0]?.id ?? profiles[0]!;
 }
 
-async function hasOtherOfKind(q: SqlRunner, profileId: string, i: Identifier): Promise<boolean> {
-  const r = await q.query('select 1 from identities where profile_id = $1 and kind = $2 and value <> $3 limit 1', [profileId, i.kind, i.value]);
-  return r.rows.length > 0;
-}
-
-async function attach(q: SqlRunner, ws: string, i: Identifier, profileId: string, at: string) {
-  await q.query(
-    `insert into identities (workspace_id, kind, value, profile_id, first_seen) values ($1, $2, $3, $4, $5)
-     on conflict (workspace_id, kind, value) do nothing`,
-    [ws, i.kind, i.value, profileId, at],
-  );
-}
-
-/** Keeps each trait's newest value: a late event does not overwrite a newer one. */
-export async function setTraits(q: SqlRunner, profileId: string, traits: Record<string, unknown>, at: string) {
-  const keys = Object.keys(traits).slice(0, 200);
-  if (!keys.length) return;
-  await q.query(
-    `insert into profile_traits (profile_id, key, value, updated_at, source_profile)
-     select $1, k, v, $3::timestamptz, $1 from jsonb_each($2::jsonb) as t(k, v)
-     on conflict (profile_id, key) do update set value = excluded.value, updated_at = excluded.updated_at
-       where profile_traits.updated_at <= excluded.updated_at`,
-    [profileId, JSON.stringify(Object.fromEntries(keys.map((k) => [k, traits[k]]))), at],
-  );
-  await q.query('update profiles set updated_at = greatest(updated_at, $2::timestamptz) where id = $1', [profileId, at]);
-}

@@ -11,11 +11,13 @@ interface Pending {
 
 const INSERT_SQL = `
 with input as (
-  select distinct on (workspace_id, message_id) workspace_id, message_id, body
-  from jsonb_to_recordset($1::jsonb) as x(workspace_id text, message_id text, body jsonb)
+  select distinct on (workspace_id, message_id) x.e->>'workspace_id' as workspace_id, x.e->>'message_id' as message_id, x.e->'body' as body, x.n
+  from jsonb_array_elements($1::jsonb) with ordinality as x(e, n)
+  order by workspace_id, message_id, x.n
 ), ins as (
+  -- seq follows submission order (the first occurrence of a duplicate), not messageId order
   insert into event_ids (workspace_id, message_id, seq)
-  select workspace_id, message_id, nextval('event_seq') from input
+  select workspace_id, message_id, nextval('event_seq') from input order by n
   on conflict do nothing
   returning workspace_id, message_id, seq
 )

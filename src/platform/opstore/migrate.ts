@@ -22,8 +22,12 @@ export function listMigrations(dir = DIR): Migration[] {
 
 /** Applies pending migrations, each in its own transaction, under an advisory lock. Returns the versions applied. */
 export async function migrateOpStore(db: OpStore): Promise<number[]> {
-  await db.exec(`create table if not exists schema_migrations (
-    version int primary key, name text not null, applied_at timestamptz not null default now())`);
+  // Under the lock too: two nodes starting at once would race on `create table if not exists`.
+  await db.tx(async (q) => {
+    await q.query('select pg_advisory_xact_lock(4242001)');
+    await q.query(`create table if not exists schema_migrations (
+      version int primary key, name text not null, applied_at timestamptz not null default now())`);
+  });
   const applied: number[] = [];
   for (const m of listMigrations()) {
     const done = await db.tx(async (q) => {
