@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'data/', 'console/dist/', 'console/**', '.tmp/'] },
+  { ignores: ['node_modules/', 'data/', 'console/dist/', 'console/**', '.tmp/', '.bench-data/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
