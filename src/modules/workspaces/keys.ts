@@ -28,7 +28,7 @@ export async function createKey(q: SqlRunner, workspaceId: string, kind: KeyKind
 
 export async function listKeys(q: SqlRunner, workspaceId: string): Promise<KeyInfo[]> {
   const r = await q.query<{ id: string; kind: KeyKind; prefix: string; label: string | null; created_at: Date; revoked_at: Date | null }>(
-    'select id, kind, prefix, label, created_at, revoked_at from api_keys where workspace_id = $1 order by created_at',
+    'select id, kind, prefix, label, created_at, revoked_at from api_keys where workspace_id = $1 order by created_at, kind desc, id',
     [workspaceId],
   );
   return r.rows.map((k) => ({ id: k.id, workspaceId, kind: k.kind, prefix: k.prefix, label: k.label, createdAt: k.created_at.toISOString(), revokedAt: k.revoked_at?.toISOString() ?? null }));
