@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { appError, zodDetails } from '../../platform/errors.ts';
-import { MAX_BATCH_BYTES, MAX_DEPTH, MAX_EVENT_BYTES, MessageSchema, type MessageType, type StoredEvent } from './schema.ts';
+import { MAX_BATCH_BYTES, MAX_CONTEXT_BYTES, MAX_DEPTH, MAX_EVENT_BYTES, MessageSchema, inTimeRange, type MessageType, type StoredEvent } from './schema.ts';
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
@@ -46,12 +46,13 @@ export function normalizeMessage(raw: unknown, index: number, receivedAt: Date, 
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
     throw appError('VALIDATION_FAILED', `batch[${index}] is not an object`, [{ path: `batch.${index}`, message: 'expected an object' }]);
   }
+  // Depth first: JSON.stringify of a very deeply nested value overflows the stack.
+  const bad = findUnstorable(raw, at([]), 0);
+  if (bad) throw appError('VALIDATION_FAILED', `batch[${index}]: ${bad.path} ${bad.message}`, [{ ...bad, index }]);
   const size = Buffer.byteLength(JSON.stringify(raw));
   if (size > MAX_EVENT_BYTES) {
     throw appError('EVENT_TOO_LARGE', `batch[${index}] is ${size} bytes; the limit is ${MAX_EVENT_BYTES}`, { index, bytes: size, limit: MAX_EVENT_BYTES });
   }
-  const bad = findUnstorable(raw, at([]), 0);
-  if (bad) throw appError('VALIDATION_FAILED', `batch[${index}]: ${bad.path} ${bad.message}`, [{ ...bad, index }]);
   const input = type ? { ...(raw as Record<string, unknown>), type } : raw;
   const parsed = MessageSchema.safeParse(input);
   if (!parsed.success) {
@@ -64,8 +65,10 @@ export function normalizeMessage(raw: unknown, index: number, receivedAt: Date, 
   const sentAt = sentAtRaw !== undefined && Number.isFinite(new Date(sentAtRaw).getTime()) ? iso(sentAtRaw) : undefined;
   let timestamp = original ?? receivedAt.toISOString();
   if (original && sentAt) {
-    // Segment's clock-skew correction: timestamp = receivedAt - (sentAt - originalTimestamp).
-    timestamp = new Date(receivedAt.getTime() - (Date.parse(sentAt) - Date.parse(original))).toISOString();
+    // Segment's clock-skew correction: timestamp = receivedAt - (sentAt - originalTimestamp),
+    // unless an absurd skew would take it out of the storable range.
+    const corrected = receivedAt.getTime() - (Date.parse(sentAt) - Date.parse(original));
+    if (inTimeRange(corrected)) timestamp = new Date(corrected).toISOString();
   }
   const envCtx = envelope.context && typeof envelope.context === 'object' && !Array.isArray(envelope.context) ? (envelope.context as Record<string, unknown>) : undefined;
   const context = envCtx || m.context ? { ...(envCtx ?? {}), ...(m.context ?? {}) } : undefined;
@@ -99,9 +102,15 @@ export function normalizeBatch(body: unknown, bodyBytes: number, receivedAt: Dat
   if (!Array.isArray(b.batch)) throw appError('VALIDATION_FAILED', '"batch" must be an array', [{ path: 'batch', message: 'expected an array' }]);
   if (bodyBytes > MAX_BATCH_BYTES) {
     let total = 2;
-    let index = b.batch.length - 1;
+    let index = Math.max(0, b.batch.length - 1);
     for (let i = 0; i < b.batch.length; i++) {
-      total += Buffer.byteLength(JSON.stringify(b.batch[i]) ?? '') + 1;
+      let size = Infinity; // an item too deeply nested to serialise counts as over the limit
+      try {
+        size = Buffer.byteLength(JSON.stringify(b.batch[i]) ?? '');
+      } catch {
+        // RangeError: maximum call stack size exceeded
+      }
+      total += size + 1;
       if (total > MAX_BATCH_BYTES) {
         index = i;
         break;
@@ -110,5 +119,14 @@ export function normalizeBatch(body: unknown, bodyBytes: number, receivedAt: Dat
     throw appError('BATCH_TOO_LARGE', `the batch is ${bodyBytes} bytes; the limit is ${MAX_BATCH_BYTES} (exceeded at batch[${index}])`, { index, bytes: bodyBytes, limit: MAX_BATCH_BYTES });
   }
   if (b.batch.length === 0) return [];
+  // The batch's `context` is merged into every event, so it must be storable too, and small.
+  if (b.context && typeof b.context === 'object' && !Array.isArray(b.context)) {
+    const bad = findUnstorable(b.context, ['context'], 1);
+    if (bad) throw appError('VALIDATION_FAILED', `${bad.path} ${bad.message}`, [bad]);
+    const size = Buffer.byteLength(JSON.stringify(b.context));
+    if (size > MAX_CONTEXT_BYTES) {
+      throw appError('VALIDATION_FAILED', `the batch context is ${size} bytes; the limit is ${MAX_CONTEXT_BYTES}`, [{ path: 'context', message: `over ${MAX_CONTEXT_BYTES} bytes` }]);
+    }
+  }
   return b.batch.map((item, i) => normalizeMessage(item, i, receivedAt, undefined, b));
 }

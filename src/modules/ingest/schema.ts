@@ -8,9 +8,13 @@ const id = z
   .union([z.string().max(256), z.number().finite()])
   .transform((v) => String(v))
   .nullish();
+/** Dates both stores can hold (PostgreSQL timestamptz stops at 4713 BC): years 0001 to 9999. */
+export const MIN_TIME = Date.parse('0001-01-01T00:00:00.000Z');
+export const MAX_TIME = Date.parse('9999-12-31T23:59:59.999Z');
+export const inTimeRange = (ms: number) => ms >= MIN_TIME && ms <= MAX_TIME;
 const isoDate = z
   .union([z.string().max(64), z.number().finite()])
-  .refine((v) => Number.isFinite(new Date(v).getTime()), { message: 'not a valid date' })
+  .refine((v) => inTimeRange(new Date(v).getTime()), { message: 'not a valid date (years 0001 to 9999)' })
   .nullish();
 const record = z.record(z.string(), z.unknown()).nullish();
 
@@ -72,3 +76,5 @@ export interface StoredEvent {
 export const MAX_EVENT_BYTES = 32 * 1024;
 export const MAX_BATCH_BYTES = 500 * 1024;
 export const MAX_DEPTH = 32;
+/** A batch-level `context` is copied into every event of the batch, so it is kept small. */
+export const MAX_CONTEXT_BYTES = 8 * 1024;
