@@ -4,6 +4,7 @@ import { CliError, EXIT } from './exit-codes.ts';
 import { startCommand } from './commands/start.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { registerDataCommands } from './commands/data.ts';
+import { registerRecomputeCommand } from './commands/recompute.ts';
 import { registerEvaluateCommand } from './commands/evaluate.ts';
 
 /** The `liebian` command line. Exit codes: docs/cli.md. */
@@ -15,6 +16,7 @@ export async function main(argv: string[]): Promise<void> {
   program.command('start').description('run the server and console (data under LIEBIAN_DATA_DIR, or PostgreSQL via DATABASE_URL)').action(startCommand);
   program.command('migrate').description('apply pending migrations to both stores and print their schema versions').action(migrateCommand);
   registerDataCommands(program);
+  registerRecomputeCommand(program);
   registerEvaluateCommand(program);
   try {
     await program.parseAsync(argv);

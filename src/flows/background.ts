@@ -4,6 +4,7 @@ import type { EventStoreDb } from '../platform/eventstore/duckdb.ts';
 import { trimOutbox, outboxBacklog } from '../modules/ingest/index.ts';
 import { pumpBatch, EVENT_STORE_CONSUMER } from './pump-events.ts';
 import { projectBatch, PROJECTOR } from './project-events.ts';
+import { traitsStep } from './traits-incremental.ts';
 
 /**
  * The consumers of the outbox, run as loops in the server process: the event-store pump and the
@@ -20,6 +21,7 @@ export class BackgroundWorkers {
   start() {
     this.loops.push(this.loop('pump', () => pumpBatch(this.op, this.es)));
     this.loops.push(this.loop('projector', () => projectBatch(this.op)));
+    this.loops.push(this.loop('traits', () => traitsStep(this.op, this.es)));
     this.loops.push(this.loop('trim', async () => {
       await trimOutbox(this.op, [EVENT_STORE_CONSUMER, PROJECTOR]);
       await this.sleep(2000);

@@ -10,6 +10,7 @@ import { registerErrorHandling, sendError } from './errors.ts';
 import { createMetrics } from './metrics.ts';
 import { collectRoutes } from './routes/collect.ts';
 import { apiRoutes } from './routes/api.ts';
+import { profileRoutes } from './routes/profiles.ts';
 import { appError } from '../platform/errors.ts';
 import { outboxBacklog } from '../modules/ingest/index.ts';
 
@@ -67,6 +68,7 @@ export async function buildApp(engine: Engine): Promise<App> {
 
   collectRoutes(fastify, engine, auth, metrics);
   apiRoutes(fastify, engine, auth);
+  profileRoutes(fastify, engine, auth);
 
   const hasConsole = fs.existsSync(path.join(CONSOLE_DIST, 'index.html'));
   if (hasConsole) await fastify.register(fastifyStatic, { root: CONSOLE_DIST, wildcard: false });

@@ -29,14 +29,27 @@ export async function eventStoreCursor(db: EventStoreDb): Promise<number> {
   return r[0]?.s ?? 0;
 }
 
-/** Appends events (in seq order, all above the cursor) and their order lines in one transaction. */
+/** The UTC day of an ISO timestamp as whole days since 1970-01-01 (as `floor(epoch_ms(ts) / 86400000)`). */
+export const utcDay = (iso: string) => Math.floor(Date.parse(iso) / 86_400_000);
+
+/**
+ * Appends events (in seq order, all above the cursor), their order lines and their distinct
+ * (UTC day, actor) pairs for the daily-active-users rollup, in one transaction.
+ */
 export async function appendEvents(db: EventStoreDb, events: LoggedEvent[]): Promise<void> {
   if (!events.length) return;
   await db.write(async (c) => {
     const ev = await c.createAppender('events');
     const ol = await c.createAppender('order_lines');
+    const actorDays = new Map<string, [string, number, string]>();
     for (const e of events) {
       const b = e.body;
+      // Same truthiness as the user_id / anonymous_id columns below (an empty id is stored as null).
+      const actor = b.userId ? b.userId : b.anonymousId ? `anon:${b.anonymousId}` : null;
+      if (actor !== null) {
+        const day = utcDay(b.timestamp);
+        actorDays.set(`${e.workspaceId.length}:${e.workspaceId}|${day}|${actor}`, [e.workspaceId, day, actor]);
+      }
       ev.appendVarchar(e.workspaceId);
       ev.appendBigInt(BigInt(e.seq));
       ev.appendVarchar(b.messageId);
@@ -77,6 +90,14 @@ export async function appendEvents(db: EventStoreDb, events: LoggedEvent[]): Pro
     }
     ev.closeSync();
     ol.closeSync();
+    const da = await c.createAppender('daily_actors');
+    for (const [ws, day, actor] of actorDays.values()) {
+      da.appendVarchar(ws);
+      da.appendInteger(day);
+      da.appendVarchar(actor);
+      da.endRow();
+    }
+    da.closeSync();
   });
 }
 

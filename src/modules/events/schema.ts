@@ -16,6 +16,54 @@ const MIGRATIONS: Array<{ version: number; sql: string[] }> = [
         price double, quantity integer, share_id varchar)`,
     ],
   },
+  {
+    // Computed profiles (src/modules/profiles, docs/profiles.md): the identity mirror, the wide
+    // traits table, lifecycle stage changes, churn models, and the recompute state.
+    version: 2,
+    sql: [
+      `create table if not exists profile_identities (
+        workspace_id varchar not null, kind varchar not null, value varchar not null, profile_id varchar not null)`,
+      `create table if not exists computed_traits (
+        workspace_id varchar not null, profile_id varchar not null, as_of date not null,
+        user_id varchar, anonymous_id varchar,
+        first_seen_at timestamptz, last_seen_at timestamptz,
+        events_total bigint, events_30d bigint, events_prev_30d bigint, social_90d bigint,
+        orders integer, gmv decimal(18,2), net_revenue decimal(18,2), aov decimal(18,2),
+        first_order_at timestamptz, last_order_at timestamptz, days_since_last_order integer, purchase_days integer,
+        refunded_orders integer, refunded_amount decimal(18,2), refund_rate double,
+        coupon_orders integer, coupon_share double,
+        repeat_frequency integer, repeat_recency_weeks double, repeat_t_weeks double,
+        median_gap_days double, next_purchase_from date, next_purchase_to date,
+        top_categories json, top_brands json,
+        typical_price double, price_p25 double, price_p75 double, price_band varchar,
+        rfm_recency_days integer, rfm_frequency integer, rfm_monetary decimal(18,2),
+        r_score tinyint, f_score tinyint, m_score tinyint, rfm_cell varchar, rfm_segment varchar,
+        lifecycle_stage varchar, lifecycle_since date,
+        churn_probability double)`,
+      `create table if not exists lifecycle_history (
+        workspace_id varchar not null, profile_id varchar not null, day date not null, stage varchar not null, prev_stage varchar)`,
+      `create table if not exists churn_models (
+        workspace_id varchar not null, as_of date not null, trained_at timestamptz not null, model json not null)`,
+      `create table if not exists traits_runs (
+        workspace_id varchar not null, as_of date not null, live boolean not null, settings json not null,
+        computed_at timestamptz not null, profiles bigint not null, ms bigint not null, merges_checked_at timestamptz,
+        seq bigint not null)`,
+      `create table if not exists traits_cursor (seq bigint not null)`,
+    ],
+  },
+  {
+    // Daily-active-users rollup (src/modules/events/queries.ts, dailyActiveUsers): the distinct
+    // (UTC day, actor) pairs of each appended batch; duplicates across batches are harmless. The
+    // actor is the userId, else 'anon:' + anonymousId, as in the per-event count it replaces.
+    version: 3,
+    sql: [
+      `create table if not exists daily_actors (workspace_id varchar not null, day integer not null, actor varchar not null)`,
+      `insert into daily_actors
+         select distinct workspace_id, cast(floor(epoch_ms(ts) / 86400000) as integer) as day, coalesce(user_id, 'anon:' || anonymous_id) as actor
+         from events where user_id is not null or anonymous_id is not null
+         order by day, workspace_id`,
+    ],
+  },
 ];
 
 export async function migrateEventStore(db: EventStoreDb): Promise<number[]> {

@@ -38,6 +38,24 @@ export const HYBRID_DEFAULTS: HybridOptions = {
 const carved = new WeakMap<Csr, Map<string, ReturnType<typeof carveValidation>>>();
 
 /**
+ * The validation split a hybrid learns its weights on (per user, `fraction` held out: by time
+ * when there are timestamps, else random; seed + 1). Carved once per training matrix, fraction
+ * and seed, so hybrid variants and callers reporting validation metrics share it.
+ */
+export function hybridValidation(train: Csr, times: Float64Array | undefined, fraction: number, seed: number): ReturnType<typeof carveValidation> {
+  const splitKind = times ? 'time' : 'random';
+  const key = `${splitKind}:${fraction}:${seed}`;
+  let byKey = carved.get(train);
+  if (!byKey) carved.set(train, (byKey = new Map()));
+  let val = byKey.get(key);
+  if (!val) {
+    val = carveValidation(train, times, { ...DEFAULT_SPLIT, kind: splitKind, testFraction: fraction, seed: seed + 1, minUserItems: 5 });
+    byKey.set(key, val);
+  }
+  return val;
+}
+
+/**
  * Hybrid: a weighted sum of the components' per-user normalised scores. The weights are learned
  * by coordinate ascent on NDCG@tuneK over a validation split carved from the training data
  * (components fitted on the rest), then the components are fitted on all the training data.
@@ -68,15 +86,7 @@ export class HybridRecommender extends BaseRecommender {
     if (o.weights) {
       this.weights = names.map((n) => o.weights![n] ?? 0);
     } else {
-      const splitKind = data.trainTimes ? 'time' : 'random';
-      const key = `${splitKind}:${o.validationFraction}:${ctx.seed}`;
-      let byKey = carved.get(data.train);
-      if (!byKey) carved.set(data.train, (byKey = new Map()));
-      let val = byKey.get(key);
-      if (!val) {
-        val = carveValidation(data.train, data.trainTimes, { ...DEFAULT_SPLIT, kind: splitKind, testFraction: o.validationFraction, seed: ctx.seed + 1, minUserItems: 5 });
-        byKey.set(key, val);
-      }
+      const val = hybridValidation(data.train, data.trainTimes, o.validationFraction, ctx.seed);
       const valData: TrainData = { train: val.train, trainTimes: val.trainTimes, side: data.side };
       const valModels: Recommender[] = [];
       for (const n of names) {
@@ -101,6 +111,15 @@ export class HybridRecommender extends BaseRecommender {
     const info: FitInfo = { validationNdcg: this.validationNdcg };
     names.forEach((n, c) => (info[`w_${n}`] = this.weights[c]!));
     return info;
+  }
+
+  /**
+   * The blend as fitted: each component's name, learned weight and fitted model (undefined when
+   * its weight is 0 and it was not fitted on the full data). Serving uses it to precompute lists
+   * with per-component contributions.
+   */
+  components(): Array<{ name: string; weight: number; model: Recommender | undefined }> {
+    return this.options.components.map((name, c) => ({ name, weight: this.weights[c] ?? 0, model: this.models[c] }));
   }
 
   private async fitNew(name: string, d: TrainData, ctx: FitContext): Promise<Recommender> {

@@ -69,6 +69,11 @@ export class SessionRecommender extends BaseRecommender {
     return { ordered: this.ordered ? 1 : 0, pairs: this.next.indices.length };
   }
 
+  /** items × items next-item weights (each row: what is visited after the item), or undefined before fit. */
+  neighbourRows(): Csr | undefined {
+    return this.next;
+  }
+
   memoryBytes(): number {
     return bytesOf(this.next) + this.recentItems.reduce((n, r) => n + r.byteLength, 0);
   }

@@ -16,9 +16,16 @@ export interface SocialOptions {
    * counts), 'share' (value / the friend's total: the item's share of their activity).
    */
   itemWeight: 'binary' | 'log' | 'share';
+  /**
+   * Multiply each tie by the graph's stored value (e.g. edge type × recency, as serving's
+   * training builds it); false treats the graph as binary.
+   */
+  edgeWeights: boolean;
+  /** With timestamps: a friend's item counts exp(-ln2 · age / halfLife) (0 = no decay). */
+  halfLifeDays: number;
 }
 
-export const SOCIAL_DEFAULTS: SocialOptions = { tie: 'jaccard', floor: 0.01, power: 1, itemWeight: 'share' };
+export const SOCIAL_DEFAULTS: SocialOptions = { tie: 'jaccard', floor: 0.01, power: 1, itemWeight: 'share', edgeWeights: false, halfLifeDays: 0 };
 
 /**
  * Social: a user's score for an item is the tie-strength-weighted number of their friends who
@@ -38,16 +45,21 @@ export class SocialRecommender extends BaseRecommender {
   }
 
   async fit(data: TrainData, ctx: FitContext): Promise<FitInfo> {
-    const x = data.train, g = data.side.friends, o = this.options;
+    const x = data.train, g = data.side.friends, o = this.options, times = data.trainTimes;
     this.train = x;
     this.nItemsFit = x.nCols;
     this.itemWeights = new Float32Array(x.data.length);
+    const decay = o.halfLifeDays > 0 && times !== undefined;
+    let tmax = -Infinity;
+    if (decay) for (let p = 0; p < times.length; p++) tmax = Math.max(tmax, times[p]!);
+    const rate = decay ? Math.LN2 / (o.halfLifeDays * 86400) : 0;
     for (let u = 0; u < x.nRows; u++) {
       let total = 0;
       for (let p = x.indptr[u]!; p < x.indptr[u + 1]!; p++) total += x.data[p]!;
       for (let p = x.indptr[u]!; p < x.indptr[u + 1]!; p++) {
         const v = x.data[p]!;
-        this.itemWeights[p] = o.itemWeight === 'binary' ? 1 : o.itemWeight === 'log' ? Math.log1p(v) : total > 0 ? v / total : 0;
+        const w = o.itemWeight === 'binary' ? 1 : o.itemWeight === 'log' ? Math.log1p(v) : total > 0 ? v / total : 0;
+        this.itemWeights[p] = decay ? w * Math.exp(-rate * (tmax - times[p]!)) : w;
       }
     }
     if (!g) {
@@ -66,7 +78,7 @@ export class SocialRecommender extends BaseRecommender {
           const nu = x.indptr[u + 1]! - x.indptr[u]!, nf = f < x.nRows ? x.indptr[f + 1]! - x.indptr[f]! : 0;
           t = o.tie === 'overlap' ? inter : nu + nf - inter > 0 ? inter / (nu + nf - inter) : 0;
         }
-        w[p] = Math.pow(t + o.floor, o.power);
+        w[p] = Math.pow(t + o.floor, o.power) * (o.edgeWeights ? g.data[p]! : 1);
       }
     }
     this.ties = { ...g, data: w };

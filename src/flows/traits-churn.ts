@@ -1,0 +1,71 @@
+import type { EventStoreDb } from '../platform/eventstore/duckdb.ts';
+import {
+  CHURN_FEATURES, auc, dayNumber, factsSql, fitLogistic, isoDay, predict,
+  type ChurnMetrics, type ChurnModel, type ProfileSettings,
+} from '../modules/profiles/index.ts';
+
+/**
+ * Trains the churn model of a workspace as of a day, with a time-based holdout (H = the churn
+ * horizon, T = the as-of day):
+ *  - train: features of the buyers at T−2H, label = no order in (T−2H, T−H];
+ *  - holdout: features at T−H, label = no order in (T−H, T]; AUC of the model and of recency alone;
+ *  - the model kept (and used to score every buyer at T) is refitted on the holdout window, the
+ *    latest one fully observed.
+ */
+export async function trainChurnModel(es: EventStoreDb, ws: string, asOf: string, settings: ProfileSettings): Promise<{ model: ChurnModel | null; metrics: ChurnMetrics }> {
+  const h = settings.churn.horizonDays;
+  const t = dayNumber(asOf);
+  const c1 = isoDay(t - 2 * h);
+  const c2 = isoDay(t - h);
+  const train = await labelled(es, ws, c1, c2, settings);
+  const test = await labelled(es, ws, c2, asOf, settings);
+  const names = CHURN_FEATURES.map((f) => f.name);
+  const rate = (y: number[]) => (y.length ? y.reduce((a, b) => a + b, 0) / y.length : null);
+  const metrics: ChurnMetrics = {
+    auc: null, baselineAuc: null, trainRows: train.x.length, holdoutRows: test.x.length,
+    trainChurnRate: rate(train.y), holdoutChurnRate: rate(test.y), trainCutoff: c1, holdoutCutoff: c2, horizonDays: h,
+  };
+  const bothClasses = (y: number[]) => y.includes(0) && y.includes(1);
+  const fit = (x: number[][], y: number[]) => {
+    try {
+      const m = fitLogistic(x, y, names);
+      return [m.intercept, ...m.weights].every(Number.isFinite) ? m : null;
+    } catch {
+      return null; // a singular system (e.g. perfectly separated classes)
+    }
+  };
+  if (train.x.length >= 20 && bothClasses(train.y) && test.x.length >= 20 && bothClasses(test.y)) {
+    const m = fit(train.x, train.y);
+    if (m) {
+      metrics.auc = auc(test.x.map((row) => predict(m, row)), test.y);
+      metrics.baselineAuc = auc(test.recency, test.y);
+    }
+  } else {
+    metrics.note = 'not enough history for a holdout (needs 20 buyers of both outcomes at each cutoff)';
+  }
+  const model = test.x.length >= 20 && bothClasses(test.y) ? fit(test.x, test.y) : null;
+  if (!model) metrics.note = 'no model: not enough history (needs 20 buyers of both outcomes at the last cutoff), or the fit did not converge';
+  return { model, metrics };
+}
+
+/** Buyers at `cutoff` with their features, and whether they ordered again by `labelDay` (0) or not (1). */
+async function labelled(es: EventStoreDb, ws: string, cutoff: string, labelDay: string, settings: ProfileSettings) {
+  const f = factsSql({ ws, asOf: cutoff, scope: null, settings, parts: 'features' });
+  const rows = await es.read<Record<string, number> & { profile_id: string; days_since_last_order: number }>(
+    `select profile_id, days_since_last_order, ${CHURN_FEATURES.map((c, i) => `(${c.sql})::double as f${i}`).join(', ')}
+     from (${f.sql}) where orders > 0 order by profile_id`,
+    f.params.values,
+  );
+  const l = factsSql({ ws, asOf: labelDay, scope: null, settings, parts: 'features' });
+  const cutoffEnd = new Date((dayNumber(cutoff) + 1) * 86_400_000).toISOString();
+  const again = await es.read<{ profile_id: string }>(
+    `select profile_id from (${l.sql}) where last_order_at >= $${l.params.values.length + 1}::timestamptz`,
+    [...l.params.values, cutoffEnd],
+  );
+  const back = new Set(again.map((r) => r.profile_id));
+  return {
+    x: rows.map((r) => CHURN_FEATURES.map((_, i) => r[`f${i}`]!)),
+    y: rows.map((r) => (back.has(r.profile_id) ? 0 : 1)),
+    recency: rows.map((r) => r.days_since_last_order),
+  };
+}

@@ -1,0 +1,145 @@
+import type { SqlRunner } from '../platform/opstore/index.ts';
+import type { EventStoreDb } from '../platform/eventstore/duckdb.ts';
+import { isAppError } from '../platform/errors.ts';
+import { eventStoreCursor } from '../modules/events/index.ts';
+import { getCursor } from '../modules/ingest/index.ts';
+import {
+  getChurnModel, getRun, getTraitsCursor, listRuns, mirrorProfilesOf, replaceMirrorRows, setMergesChecked, setTraitsCursor,
+} from '../modules/profiles/index.ts';
+import { PROJECTOR } from './project-events.ts';
+import { identitiesOfProfiles, profilesOfIds, unmergedSince } from './traits-identities.ts';
+import { loadProfileSettings, recomputeAllUnlocked, recomputeProfiles, todayUtc, withTraitsLock } from './traits-recompute.ts';
+
+/**
+ * The incremental pass: recomputes only the profiles touched by events that both the event store
+ * and the projector (identity graph) have seen, with the as-of day, settings and churn model of the
+ * workspace's last full run, so the rows equal a full recompute's. A workspace without a full run
+ * gets one (live). A full recompute also starts when a live run's day is over or the workspace's
+ * profile settings changed, and un-merges are applied; both are looked for every `checkEveryMs`.
+ * See docs/profiles.md.
+ */
+export interface TraitsStepOptions {
+  /** Events per pass (default 20,000). */
+  maxEvents?: number;
+  /** Today's day, YYYY-MM-DD (tests fix the clock). */
+  today?: () => string;
+  /** How often to look for a new day or changed settings (default 10 s; 0 = every pass). */
+  checkEveryMs?: number;
+  /** Defer while the projector is more than this many events behind the event store (a bulk load: it goes first; default 5,000). */
+  maxProjectorLag?: number;
+  /** At most this share of the time in passes: after a pass of T ms, the next waits T·(1/share − 1) (default 1/3; 1 = no wait). */
+  maxDutyCycle?: number;
+}
+
+/** Above this many touched profiles (or a fifth of the workspace), a pass recomputes the workspace. */
+const FULL_ABOVE = 100_000;
+const lastCheck = new WeakMap<EventStoreDb, number>();
+const notBefore = new WeakMap<EventStoreDb, number>();
+
+/** One incremental pass; returns the number of events it covered (0 when there was nothing to do or it is not time yet). */
+export async function traitsStep(op: SqlRunner, es: EventStoreDb, o: TraitsStepOptions = {}): Promise<number> {
+  if (Date.now() < (notBefore.get(es) ?? 0)) return 0;
+  const t0 = Date.now();
+  try {
+    return await pass(op, es, o);
+  } finally {
+    const share = Math.min(1, Math.max(0.01, o.maxDutyCycle ?? 1 / 3));
+    notBefore.set(es, Date.now() + (Date.now() - t0) * (1 / share - 1));
+  }
+}
+
+function pass(op: SqlRunner, es: EventStoreDb, o: TraitsStepOptions): Promise<number> {
+  return withTraitsLock(es, async () => {
+    const today = (o.today ?? todayUtc)();
+    if (Date.now() - (lastCheck.get(es) ?? 0) >= (o.checkEveryMs ?? 10_000)) {
+      lastCheck.set(es, Date.now());
+      await refreshStaleRuns(op, es, today);
+      // Un-merges come from the API, not the event stream: picked up here.
+      for (const ws of await listRuns(es)) await updateWorkspace(op, es, ws, [], today);
+    }
+    const stored = await eventStoreCursor(es);
+    const projected = await getCursor(op, PROJECTOR);
+    if (stored - projected > (o.maxProjectorLag ?? 5000)) return 0;
+    const cursor = await getTraitsCursor(es);
+    const hi = Math.min(stored, projected);
+    if (hi <= cursor) return 0;
+    const r = await es.read<{ upto: number; n: number }>(
+      'select max(seq) as upto, count(*)::integer as n from (select seq from events where seq > $1 and seq <= $2 order by seq limit $3)',
+      [cursor, hi, o.maxEvents ?? 20_000],
+    );
+    const upTo = r[0]?.upto ?? hi;
+    const ids = await es.read<{ workspace_id: string; kind: string; value: string; seq: number }>(
+      `select workspace_id, kind, value, max(seq) as seq from (
+         select workspace_id, 'user_id' as kind, user_id as value, seq from events where seq > $1 and seq <= $2 and user_id is not null
+         union all select workspace_id, 'anonymous_id', anonymous_id, seq from events where seq > $1 and seq <= $2 and anonymous_id is not null)
+       group by 1, 2, 3`,
+      [cursor, upTo],
+    );
+    const byWs = new Map<string, TouchedId[]>();
+    for (const x of ids) {
+      const list = byWs.get(x.workspace_id) ?? [];
+      if (!list.length) byWs.set(x.workspace_id, list);
+      list.push({ kind: x.kind, value: x.value, seq: x.seq });
+    }
+    for (const [ws, list] of byWs) await updateWorkspace(op, es, ws, list, today);
+    await es.write((c) => setTraitsCursor(c, upTo));
+    return r[0]?.n ?? 0;
+  });
+}
+
+/** An identifier seen in the pass, with the newest seq it was seen at. */
+interface TouchedId { kind: string; value: string; seq: number }
+
+/**
+ * Recomputes the profiles holding these identifiers, before and after any merge or un-merge.
+ * Identifiers whose events are all in the workspace's last full run are skipped.
+ */
+async function updateWorkspace(op: SqlRunner, es: EventStoreDb, ws: string, touched: TouchedId[], today: string) {
+  const run = await getRun(es, ws);
+  if (!run) {
+    await fullFor(op, es, ws, today, true);
+    return;
+  }
+  const ids = touched.filter((i) => i.seq > run.seq).map((i) => ({ kind: i.kind, value: i.value }));
+  const un = await unmergedSince(op, ws, run.mergesCheckedAt);
+  if (!ids.length && !un.profiles.length) return;
+  const seeds = [...new Set([...(await profilesOfIds(op, ws, ids)), ...un.profiles])];
+  const seedIds = await identitiesOfProfiles(op, ws, seeds);
+  const previous = await mirrorProfilesOf(es, ws, [...ids, ...seedIds]);
+  const scope = [...new Set([...seeds, ...previous])].sort();
+  if (scope.length > Math.min(FULL_ABOVE, Math.max(1000, run.profiles / 5))) {
+    await fullFor(op, es, ws, run.asOf, run.live);
+    return;
+  }
+  const rows = await identitiesOfProfiles(op, ws, scope);
+  const model = (await getChurnModel(es, ws, run.asOf))?.model ?? null;
+  await es.write(async (c) => {
+    await replaceMirrorRows(c, ws, scope, rows);
+    await recomputeProfiles(c, ws, scope, run.asOf, run.settings, model);
+    if (un.latest && un.latest !== run.mergesCheckedAt) await setMergesChecked(c, ws, un.latest);
+  });
+}
+
+/** Full recomputes for live runs whose day is over and for runs whose settings changed (checked every `checkEveryMs`). */
+async function refreshStaleRuns(op: SqlRunner, es: EventStoreDb, today: string) {
+  for (const ws of await listRuns(es)) {
+    const run = await getRun(es, ws);
+    if (!run) continue;
+    if (run.live && run.asOf < today) {
+      await fullFor(op, es, ws, today, true);
+      continue;
+    }
+    const settings = await loadProfileSettings(op, ws).catch(() => null);
+    if (settings && JSON.stringify(settings) !== JSON.stringify(run.settings)) await fullFor(op, es, ws, run.asOf, run.live);
+  }
+}
+
+async function fullFor(op: SqlRunner, es: EventStoreDb, ws: string, asOf: string, live: boolean) {
+  try {
+    await recomputeAllUnlocked(op, es, { workspace: ws, asOf, live });
+  } catch (e) {
+    // Events of a workspace that no longer exists are skipped, not retried forever.
+    if (isAppError(e) && e.code === 'NOT_FOUND') return;
+    throw e;
+  }
+}

@@ -1,0 +1,144 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { SqlRunner } from '../platform/opstore/index.ts';
+import type { EventStoreDb } from '../platform/eventstore/duckdb.ts';
+import { appError } from '../platform/errors.ts';
+import { eventStoreCursor } from '../modules/events/index.ts';
+import { getCursor } from '../modules/ingest/index.ts';
+import { getWorkspace } from '../modules/workspaces/index.ts';
+import {
+  ProfileSettingsSchema, dayNumber, getChurnModel, purchaseDaysSql, putChurnModel, putRun, scopeOf, stageHistory, writeTraits,
+  type ChurnMetrics, type ChurnModel, type ProfileSettings, type Scope, type StageChange,
+} from '../modules/profiles/index.ts';
+import { refreshMirrorFull, latestUnmerge } from './traits-identities.ts';
+import { trainChurnModel } from './traits-churn.ts';
+import { PROJECTOR } from './project-events.ts';
+
+/**
+ * Computing the traits: a full recompute of a workspace, and the recompute of a set of profiles
+ * that the incremental pass uses. Both run the same statements (the facts query restricted or not
+ * to a scope, then the workspace-wide rescoring), so they give identical rows.
+ * One computation at a time per event store (`withTraitsLock`).
+ */
+
+const locks = new WeakMap<EventStoreDb, Promise<unknown>>();
+
+/** Runs `fn` after every earlier traits computation on this event store has finished. */
+export function withTraitsLock<T>(es: EventStoreDb, fn: () => Promise<T>): Promise<T> {
+  const prev = locks.get(es) ?? Promise.resolve();
+  const p = prev.then(fn, fn);
+  locks.set(es, p.catch(() => undefined));
+  return p;
+}
+
+export const todayUtc = () => new Date().toISOString().slice(0, 10);
+
+/** The workspace's profile settings (`settings.profiles`), validated. */
+export async function loadProfileSettings(op: SqlRunner, ws: string): Promise<ProfileSettings> {
+  const w = await getWorkspace(op, ws);
+  if (!w) throw appError('NOT_FOUND', `no workspace ${ws}`);
+  const raw = (w.settings as { profiles?: unknown }).profiles ?? {};
+  const r = ProfileSettingsSchema.safeParse(raw);
+  if (!r.success) throw appError('VALIDATION_FAILED', `workspace ${ws} has invalid settings.profiles: ${r.error.issues[0]?.path.join('.')} ${r.error.issues[0]?.message}`);
+  return r.data;
+}
+
+export interface RecomputeOptions {
+  workspace: string;
+  /** The as-of day (YYYY-MM-DD). Without it: today (UTC), and the traits follow the calendar ("live"). */
+  asOf?: string;
+  /** Whether the as-of day follows the calendar (default: when no asOf is given). */
+  live?: boolean;
+  /** Retrain the churn model even when one exists for this as-of day. */
+  retrainChurn?: boolean;
+  onPhase?: (phase: RecomputePhase, detail?: string) => void;
+}
+export type RecomputePhase = 'settings' | 'identities' | 'churn model' | 'lifecycle' | 'traits' | 'done';
+
+export interface RecomputeResult {
+  workspace: string;
+  asOf: string;
+  live: boolean;
+  profiles: number;
+  buyers: number;
+  identities: number;
+  ms: number;
+  phaseMs: Partial<Record<RecomputePhase, number>>;
+  churn: ChurnMetrics | null;
+}
+
+/** Full recompute of a workspace's computed traits (the identity mirror too). */
+export function recomputeAll(op: SqlRunner, es: EventStoreDb, o: RecomputeOptions): Promise<RecomputeResult> {
+  return withTraitsLock(es, () => recomputeAllUnlocked(op, es, o));
+}
+
+/** recomputeAll for callers already holding the traits lock (the incremental pass). */
+export async function recomputeAllUnlocked(op: SqlRunner, es: EventStoreDb, o: RecomputeOptions): Promise<RecomputeResult> {
+  const t0 = Date.now();
+  const ws = o.workspace;
+  const asOf = o.asOf ?? todayUtc();
+  const live = o.live ?? o.asOf === undefined;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf) || !Number.isFinite(Date.parse(asOf + 'T00:00:00Z'))) throw appError('VALIDATION_FAILED', `as-of must be a day YYYY-MM-DD, got ${asOf}`);
+  const phaseMs: RecomputeResult['phaseMs'] = {};
+  let mark = Date.now();
+  const phase = (p: RecomputePhase, detail?: string) => {
+    o.onPhase?.(p, detail);
+  };
+  const done = (p: RecomputePhase) => {
+    phaseMs[p] = Date.now() - mark;
+    mark = Date.now();
+  };
+  phase('settings');
+  const settings = await loadProfileSettings(op, ws);
+  const mergesCheckedAt = await latestUnmerge(op, ws);
+  // Every event up to here is in the event store and the identity graph, so in this run.
+  const seq = Math.min(await eventStoreCursor(es), await getCursor(op, PROJECTOR));
+  done('settings');
+  phase('identities');
+  const identities = await refreshMirrorFull(op, es, ws, (n) => phase('identities', `${n}`));
+  done('identities');
+  phase('churn model');
+  let churn = o.retrainChurn ? null : await getChurnModel(es, ws, asOf);
+  if (!churn) {
+    const trained = await trainChurnModel(es, ws, asOf, settings);
+    await es.write((c) => putChurnModel(c, ws, asOf, trained.model, trained.metrics));
+    churn = { asOf, trainedAt: new Date().toISOString(), ...trained };
+  }
+  done('churn model');
+  const counts = await es.write(async (c) => {
+    phase('lifecycle');
+    const history = await lifecycleFor(c, ws, asOf, null, settings);
+    done('lifecycle');
+    phase('traits');
+    await writeTraits(c, { ws, asOf, scope: null, settings }, history, churn.model);
+    const r = await c.runAndReadAll('select count(*)::integer as n, count(*) filter (where orders > 0)::integer as b from computed_traits where workspace_id = $1', [ws]);
+    const row = r.getRowObjectsJS()[0] as { n: number; b: number };
+    await putRun(c, { workspaceId: ws, asOf, live, settings, computedAt: new Date().toISOString(), profiles: row.n, ms: Date.now() - t0, mergesCheckedAt, seq });
+    done('traits');
+    return row;
+  });
+  phase('done');
+  return { workspace: ws, asOf, live, profiles: counts.n, buyers: counts.b, identities, ms: Date.now() - t0, phaseMs, churn: churn.metrics };
+}
+
+/**
+ * Recomputes the traits of some profiles on the caller's write transaction, with the settings and
+ * churn model of the workspace's last full run (the identity mirror must already be current).
+ */
+export async function recomputeProfiles(c: DuckDBConnection, ws: string, profiles: string[], asOf: string, settings: ProfileSettings, model: ChurnModel | null): Promise<void> {
+  if (!profiles.length) return;
+  const scope = await scopeOf(c, ws, profiles);
+  const history = await lifecycleFor(c, ws, asOf, scope, settings);
+  await writeTraits(c, { ws, asOf, scope, settings }, history, model);
+}
+
+/** The lifecycle stage changes of the scope's buyers, from their purchase days. */
+async function lifecycleFor(c: DuckDBConnection, ws: string, asOf: string, scope: Scope | null, settings: ProfileSettings): Promise<Map<string, StageChange[]>> {
+  const q = purchaseDaysSql({ ws, asOf, scope, settings });
+  const r = await c.runAndReadAll(q.sql, q.params.values);
+  const out = new Map<string, StageChange[]>();
+  const end = dayNumber(asOf);
+  for (const row of r.getRowObjectsJS() as Array<{ profile_id: string; days: string[] }>) {
+    out.set(row.profile_id, stageHistory(row.days.map(dayNumber), end, settings.lifecycle));
+  }
+  return out;
+}

@@ -1,0 +1,210 @@
+import { Params } from './params.ts';
+import type { ProfileSettings } from './settings.ts';
+
+/**
+ * The per-profile facts as of the end of a day, as one SQL query over the event store's log
+ * (`events`, `order_lines`: the event store's published schema) and the identity mirror
+ * (`profile_identities`). One row per profile of the scope, with the columns of computed_traits
+ * except the workspace-relative ones (RFM scores, price band), lifecycle and churn.
+ *
+ * An event belongs to the profile of its userId, else of its anonymousId (docs/profiles.md).
+ * Orders: `Order Completed` events (one per order_id per profile, the first by seq; an event
+ * without order_id is an order of its own), minus those the same person's `Order Cancelled`
+ * cancels; refunds from the same person's `Order Refunded` (an amount, or the whole order).
+ */
+export interface FactsQuery {
+  ws: string;
+  /** The as-of day (YYYY-MM-DD): events before the end of this day (UTC) count. */
+  asOf: string;
+  /** The profiles to compute, with their raw ids (from the mirror; events are found by them); null = all. */
+  scope: Scope | null;
+  settings: ProfileSettings;
+  /** 'features': only what the churn model needs (no interests, prices, gaps). */
+  parts?: 'all' | 'features';
+}
+
+const DAY = 86_400_000;
+const iso = (ms: number) => new Date(ms).toISOString();
+const prop = (k: string) => `json_extract_string(body, '$.properties.${k}')`;
+const dbl = (k: string) => `try_cast(${prop(k)} as double)`;
+
+/** Social actions counted in `social_90d` (a churn feature). */
+export const SOCIAL_EVENTS = ['Product Shared', 'Invite Sent', 'Invite Accepted', 'User Followed', 'Friend Added', 'Product Reviewed'];
+
+export interface Scope { profiles: string[]; userIds: string[]; anonymousIds: string[] }
+
+export interface Built { ctes: string[]; select: string; params: Params }
+
+/** The facts query: `select <computed_traits columns> ...` (run it, or insert from it). */
+export function factsSql(q: FactsQuery): { sql: string; params: Params } {
+  const b = factsParts(q);
+  return { sql: `with ${b.ctes.join(',\n')}\n${b.select}`, params: b.params };
+}
+
+/** The distinct purchase days (YYYY-MM-DD, sorted) of each buyer of the scope, for the lifecycle history. */
+export function purchaseDaysSql(q: FactsQuery): { sql: string; params: Params } {
+  const b = factsParts(q, 'days');
+  return { sql: `with ${b.ctes.join(',\n')}\n${b.select}`, params: b.params };
+}
+
+/**
+ * The pieces of the facts query, for statements that wrap it (the traits insert). A mode only
+ * generates the pieces it needs, and parameters are allocated as the text is generated, so every
+ * parameter is referenced (DuckDB drops unused CTEs with their parameters).
+ */
+export function factsParts(q: FactsQuery, mode: 'all' | 'features' | 'days' = q.parts ?? 'all'): Built {
+  const p = new Params();
+  const cutoffMs = Date.parse(q.asOf + 'T00:00:00Z') + DAY;
+  if (!Number.isFinite(cutoffMs)) throw new Error(`bad as-of day ${q.asOf}`);
+  const ws = p.add(q.ws);
+  const cutoff = `${p.add(iso(cutoffMs))}::timestamptz`;
+  const at = (daysBefore: number) => `${p.add(iso(cutoffMs - daysBefore * DAY))}::timestamptz`;
+  let scopeIds = '';
+  const candCols = 'e.seq, e.event, e.ts, e.message_id, e.body, e.user_id, e.anonymous_id';
+  const candFrom = `from events e where e.workspace_id = ${ws} and e.ts < ${cutoff}`;
+  let cand = `select ${candCols} ${candFrom}`;
+  if (q.scope) {
+    scopeIds = `and profile_id in (select unnest(${p.list(q.scope.profiles)}))`;
+    // The scope's events by its raw ids. A single list_contains over a bound list is filtered
+    // inside the scan, before the JSON body is read (a disjunction is not): one branch per kind.
+    const branches: string[] = [];
+    const users = q.scope.userIds.length ? p.list(q.scope.userIds) : null;
+    if (users) branches.push(`select ${candCols} ${candFrom} and list_contains(${users}, e.user_id)`);
+    if (q.scope.anonymousIds.length) {
+      branches.push(`select ${candCols} ${candFrom} and list_contains(${p.list(q.scope.anonymousIds)}, e.anonymous_id)` +
+        (users ? ` and not coalesce(list_contains(${users}, e.user_id), false)` : ''));
+    }
+    cand = branches.length ? branches.join(' union all ') : `select ${candCols} ${candFrom} and false`;
+  }
+  const social = SOCIAL_EVENTS.map((e) => `'${e}'`).join(', ');
+  const day = (col: string) => `cast(timezone('UTC', ${col}) as date)`;
+
+  const ctes = [
+    `base as (
+      select profile_id, min(value) filter (where kind = 'user_id') as user_id, min(value) filter (where kind = 'anonymous_id') as anonymous_id
+      from profile_identities where workspace_id = ${ws} ${scopeIds} group by profile_id)`,
+    `cand as (${cand})`,
+    `evs as materialized (
+      select c.seq, c.event, c.ts, c.message_id, c.body, coalesce(u.profile_id, a.profile_id) as profile_id
+      from cand c
+      left join profile_identities u on u.workspace_id = ${ws} and u.kind = 'user_id' and u.value = c.user_id
+      left join profile_identities a on a.workspace_id = ${ws} and a.kind = 'anonymous_id' and a.value = c.anonymous_id
+      where coalesce(u.profile_id, a.profile_id) in (select profile_id from base))`,
+    `oc as (
+      select profile_id, seq, ts, message_id, nullif(${prop('order_id')}, '') as order_id,
+        ${dbl('total')} as p_total, ${dbl('revenue')} as p_revenue,
+        nullif(${prop('coupon')}, '') as coupon, ${dbl('discount')} as discount
+      from evs where event = 'Order Completed')`,
+    `o1 as (select * from oc qualify row_number() over (partition by profile_id, coalesce(order_id, 'msg:' || message_id) order by seq) = 1)`,
+    `ln as (
+      select seq, category, brand, price, quantity from order_lines
+      where workspace_id = ${ws} and ts < ${cutoff} and seq in (select seq from o1))`,
+    `lsum as (select seq, sum(coalesce(price, 0) * quantity) as s from ln group by seq)`,
+    `adj as (
+      select profile_id, nullif(${prop('order_id')}, '') as order_id,
+        bool_or(event = 'Order Cancelled') as cancelled, bool_or(event = 'Order Refunded') as refunded,
+        bool_or(event = 'Order Refunded' and coalesce(${dbl('total')}, ${dbl('revenue')}) is null) as full_refund,
+        sum(coalesce(${dbl('total')}, ${dbl('revenue')})) filter (where event = 'Order Refunded') as refund_sum
+      from evs where event in ('Order Refunded', 'Order Cancelled') group by 1, 2)`,
+    `ot as (
+      select o1.profile_id, o1.seq, o1.ts, ${day('o1.ts')} as day,
+        round(coalesce(o1.p_total, o1.p_revenue, lsum.s, 0), 2)::decimal(18,2) as total,
+        (o1.coupon is not null or coalesce(o1.discount, 0) > 0) as used_coupon,
+        coalesce(a.refunded, false) as refunded, a.full_refund, a.refund_sum
+      from o1 left join lsum using (seq) left join adj a on a.profile_id = o1.profile_id and a.order_id = o1.order_id
+      where not coalesce(a.cancelled, false))`,
+    `ord as (
+      select profile_id, seq, ts, day, total, used_coupon,
+        case when not refunded then 0::decimal(18,2) when full_refund then total
+             else least(total, greatest(0, round(coalesce(refund_sum, 0), 2)))::decimal(18,2) end as refund
+      from ot)`,
+  ];
+  if (mode === 'days') {
+    const days = `list(distinct strftime(day, '%Y-%m-%d') order by strftime(day, '%Y-%m-%d'))`;
+    return { ctes, select: `select profile_id, ${days} as days from ord group by profile_id`, params: p };
+  }
+  const win = q.settings.rfm.windowDays;
+  const winStart = win === null ? `'-infinity'::timestamptz` : at(win);
+  ctes.push(
+    `oagg as (
+      select profile_id, count(*) as orders, sum(total) as gmv, sum(refund) as refunded_amount,
+        count(*) filter (where refund > 0) as refunded_orders, count(*) filter (where used_coupon) as coupon_orders,
+        min(ts) as first_order_at, max(ts) as last_order_at, count(distinct day) as purchase_days,
+        min(day) as first_day, max(day) as last_day,
+        count(*) filter (where ts >= ${winStart}) as rfm_frequency,
+        sum(total - refund) filter (where ts >= ${winStart}) as rfm_monetary,
+        max(day) filter (where ts >= ${winStart}) as rfm_last_day
+      from ord group by profile_id)`,
+    `act as (
+      select profile_id, count(*) as events_total, min(ts) as first_seen_at, max(ts) as last_seen_at,
+        count(*) filter (where ts >= ${at(30)}) as events_30d,
+        count(*) filter (where ts >= ${at(60)} and ts < ${at(30)}) as events_prev_30d,
+        count(*) filter (where ts >= ${at(90)} and event in (${social})) as social_90d
+      from evs group by profile_id)`,
+  );
+  const all = mode === 'all';
+  if (all) {
+    const halfLife = p.add(q.settings.interests.halfLifeDays);
+    const decay = `pow(0.5, (epoch(${cutoff}) - epoch(ts)) / 86400.0 / ${halfLife})`;
+    const top = (col: string, out: string) => `${out} as (
+      select profile_id, to_json(list({'name': ${col}, 'weight': wt} order by wt desc, ${col})[1:5]) as ${out}
+      from (select profile_id, ${col}, round(sum(x) / sum(sum(x)) over (partition by profile_id), 4) as wt
+            from touch where ${col} is not null and ${col} <> '' group by profile_id, ${col})
+      group by profile_id)`;
+    ctes.push(
+      `touch as (
+        select profile_id, ${prop('category')} as category, ${prop('brand')} as brand,
+          case event when 'Product Viewed' then 1.0 else 3.0 end * ${decay} as x
+        from evs where event in ('Product Viewed', 'Product Added')
+        union all
+        select o.profile_id, l.category, l.brand, 5.0 * ${decay.replace('epoch(ts)', 'epoch(o.ts)')} as x
+        from ln l join ord o using (seq))`,
+      top('category', 'top_categories'),
+      top('brand', 'top_brands'),
+      `price as (
+        select o.profile_id, round(median(l.price), 2) as typical_price, round(quantile_cont(l.price, 0.25), 2) as price_p25,
+          round(quantile_cont(l.price, 0.75), 2) as price_p75
+        from ln l join ord o using (seq) where l.price is not null group by o.profile_id)`,
+      `gaps as (
+        select profile_id, day - lag(day) over (partition by profile_id order by day) as gap
+        from (select distinct profile_id, day from ord))`,
+      `gagg as (
+        select profile_id, median(gap) as median_gap_days, quantile_cont(gap, 0.25) as gap_p25, quantile_cont(gap, 0.75) as gap_p75
+        from gaps where gap is not null group by profile_id)`,
+    );
+  }
+  const asOf = `${p.add(q.asOf)}::date`;
+  const cols = [
+    `${ws} as workspace_id`, 'b.profile_id', `${asOf} as as_of`, 'b.user_id', 'b.anonymous_id',
+    'act.first_seen_at', 'act.last_seen_at',
+    'coalesce(act.events_total, 0) as events_total', 'coalesce(act.events_30d, 0) as events_30d',
+    'coalesce(act.events_prev_30d, 0) as events_prev_30d', 'coalesce(act.social_90d, 0) as social_90d',
+    'coalesce(o.orders, 0)::integer as orders', 'coalesce(o.gmv, 0)::decimal(18,2) as gmv',
+    'coalesce(o.gmv - o.refunded_amount, 0)::decimal(18,2) as net_revenue',
+    'case when o.orders > 0 then round(o.gmv / o.orders, 2)::decimal(18,2) end as aov',
+    'o.first_order_at', 'o.last_order_at', `(${asOf} - o.last_day)::integer as days_since_last_order`,
+    'coalesce(o.purchase_days, 0)::integer as purchase_days',
+    'coalesce(o.refunded_orders, 0)::integer as refunded_orders', 'coalesce(o.refunded_amount, 0)::decimal(18,2) as refunded_amount',
+    'case when o.orders > 0 then o.refunded_orders / o.orders end as refund_rate',
+    'coalesce(o.coupon_orders, 0)::integer as coupon_orders',
+    'case when o.orders > 0 then o.coupon_orders / o.orders end as coupon_share',
+    '(o.purchase_days - 1)::integer as repeat_frequency',
+    '(o.last_day - o.first_day) / 7.0 as repeat_recency_weeks',
+    `(${asOf} - o.first_day) / 7.0 as repeat_t_weeks`,
+    `(${asOf} - o.rfm_last_day)::integer as rfm_recency_days`,
+    'coalesce(o.rfm_frequency, 0)::integer as rfm_frequency',
+    'case when o.rfm_frequency > 0 then o.rfm_monetary::decimal(18,2) end as rfm_monetary',
+    `case when coalesce(o.orders, 0) = 0 then 'prospect' end as lifecycle_stage`,
+  ];
+  const joins = ['left join act using (profile_id)', 'left join oagg o using (profile_id)'];
+  if (all) {
+    cols.push(
+      'g.median_gap_days', 'o.last_day + cast(round(g.gap_p25) as integer) as next_purchase_from',
+      'o.last_day + cast(round(g.gap_p75) as integer) as next_purchase_to',
+      'tc.top_categories', 'tb.top_brands', 'pr.typical_price', 'pr.price_p25', 'pr.price_p75',
+    );
+    joins.push('left join gagg g using (profile_id)', 'left join top_categories tc using (profile_id)',
+      'left join top_brands tb using (profile_id)', 'left join price pr using (profile_id)');
+  }
+  return { ctes, select: `select ${cols.join(', ')} from base b ${joins.join(' ')}`, params: p };
+}

@@ -1,0 +1,17 @@
+/**
+ * Profiles: computed traits per person (purchase facts, interests, price band, RFM, lifecycle,
+ * churn risk) in the event store, built from the event log and a mirror of the identity graph.
+ * docs/profiles.md defines every trait. The orchestration (recompute, incremental passes) lives
+ * in src/flows/traits-*.ts.
+ */
+export { ProfileSettingsSchema, DEFAULT_PROFILE_SETTINGS, type ProfileSettings } from './settings.ts';
+export { factsSql, purchaseDaysSql, SOCIAL_EVENTS, type FactsQuery, type Scope } from './facts.ts';
+export { RFM_SEGMENTS, RFM_SEGMENT_MAP, rfmSegment, qcutBin, type RfmSegment } from './rfm.ts';
+export { LIFECYCLE_STAGES, stageAt, stageHistory, dayNumber, isoDay, type LifecycleStage, type StageChange } from './lifecycle.ts';
+export { CHURN_FEATURES, fitLogistic, predict, auc, type ChurnModel, type ChurnMetrics } from './churn.ts';
+export {
+  clearMirror, appendMirrorRows, replaceMirrorRows, mirrorProfilesOf, scopeOf, writeTraits,
+  getRun, listRuns, putRun, setMergesChecked, getTraitsCursor, setTraitsCursor, getChurnModel, putChurnModel,
+  type MirrorRow, type TraitsRun, type StoredChurnModel,
+} from './store.ts';
+export { getTraits, allTraits, lifecycleHistoryOf, rfmGrid, lifecycleCounts, lifecycleDaily, type TraitsRow, type RfmGrid, type StageChangeRow } from './read.ts';

@@ -1,0 +1,170 @@
+import { DuckDBDateValue, listValue, type DuckDBConnection } from '@duckdb/node-api';
+import type { EventStoreDb } from '../../platform/eventstore/duckdb.ts';
+import { factsParts, type FactsQuery, type Scope } from './facts.ts';
+import { churnSql, type ChurnModel, type ChurnMetrics } from './churn.ts';
+import { rescoreStatements } from './rfm.ts';
+import { dayNumber, type StageChange } from './lifecycle.ts';
+import type { ProfileSettings } from './settings.ts';
+
+/** Writes of the computed profiles, each on the caller's DuckDB write transaction. */
+
+export interface MirrorRow { kind: string; value: string; profileId: string }
+
+/** Appends identity mirror rows (after `clearMirror`, page by page, in one transaction). */
+export async function appendMirrorRows(c: DuckDBConnection, ws: string, rows: Iterable<MirrorRow>) {
+  const a = await c.createAppender('profile_identities');
+  for (const r of rows) {
+    a.appendVarchar(ws);
+    a.appendVarchar(r.kind);
+    a.appendVarchar(r.value);
+    a.appendVarchar(r.profileId);
+    a.endRow();
+  }
+  a.closeSync();
+}
+
+/** Starts a full refresh of the identity mirror: deletes the workspace's rows. */
+export async function clearMirror(c: DuckDBConnection, ws: string) {
+  await c.run('delete from profile_identities where workspace_id = $1', [ws]);
+}
+
+/** Replaces the mirror rows of some profiles and identifiers (incremental refresh). */
+export async function replaceMirrorRows(c: DuckDBConnection, ws: string, profiles: string[], rows: MirrorRow[]) {
+  const keys = rows.map((r) => `${r.kind}\u0001${r.value}`);
+  if (profiles.length) await c.run('delete from profile_identities where workspace_id = $1 and profile_id in (select unnest($2::varchar[]))', [ws, listValue(profiles)]);
+  if (keys.length) await c.run(`delete from profile_identities where workspace_id = $1 and kind || chr(1) || value in (select unnest($2::varchar[]))`, [ws, listValue(keys)]);
+  await appendMirrorRows(c, ws, rows);
+}
+
+/** Mirror profiles holding any of these identifiers. */
+export async function mirrorProfilesOf(db: EventStoreDb, ws: string, ids: Array<{ kind: string; value: string }>): Promise<string[]> {
+  if (!ids.length) return [];
+  const r = await db.read<{ profile_id: string }>(
+    `select distinct profile_id from profile_identities where workspace_id = $1 and kind || chr(1) || value in (select unnest($2::varchar[]))`,
+    [ws, listValue(ids.map((i) => `${i.kind}\u0001${i.value}`))],
+  );
+  return r.map((x) => x.profile_id);
+}
+
+/** The scope of some profiles: their raw ids as the mirror (on this connection) has them now. */
+export async function scopeOf(c: DuckDBConnection, ws: string, profiles: string[]): Promise<Scope> {
+  const r = await c.runAndReadAll(
+    `select kind, value from profile_identities where workspace_id = $1 and profile_id in (select unnest($2::varchar[])) order by kind, value`,
+    [ws, listValue(profiles)],
+  );
+  const rows = r.getRowObjectsJS() as Array<{ kind: string; value: string }>;
+  return {
+    profiles,
+    userIds: rows.filter((x) => x.kind === 'user_id').map((x) => x.value),
+    anonymousIds: rows.filter((x) => x.kind === 'anonymous_id').map((x) => x.value),
+  };
+}
+
+/**
+ * Replaces the computed traits and lifecycle history of the scope (null = the whole workspace):
+ * the history rows given, one traits row per mirror profile from the facts query (with the
+ * lifecycle stage from the history and the churn probability from `model`), then rescoring of the
+ * workspace-relative traits (RFM, price band) over the whole workspace.
+ */
+export async function writeTraits(c: DuckDBConnection, q: FactsQuery, history: Map<string, StageChange[]>, model: ChurnModel | null): Promise<void> {
+  const scoped = q.scope ? ' and profile_id in (select unnest($2::varchar[]))' : '';
+  const del = q.scope ? [q.ws, listValue(q.scope.profiles)] : [q.ws];
+  await c.run(`delete from computed_traits where workspace_id = $1${scoped}`, del);
+  await c.run(`delete from lifecycle_history where workspace_id = $1${scoped}`, del);
+  const a = await c.createAppender('lifecycle_history');
+  for (const [profileId, changes] of history) {
+    for (const h of changes) {
+      a.appendVarchar(q.ws);
+      a.appendVarchar(profileId);
+      a.appendDate(new DuckDBDateValue(dayNumber(h.day)));
+      a.appendVarchar(h.stage);
+      a.appendVarchar(h.prevStage);
+      a.endRow();
+    }
+  }
+  a.closeSync();
+  const b = factsParts({ ...q, parts: 'all' });
+  const p = b.params;
+  const churn = model ? `case when f.orders > 0 then ${churnSql(model, (v) => `${p.add(v)}::double`)} end` : 'null::double';
+  const wsP = p.add(q.ws);
+  const lc = `lc as (select profile_id, arg_max(stage, day) as stage, max(day) as since from lifecycle_history
+    where workspace_id = ${wsP} ${q.scope ? `and profile_id in (select unnest(${p.list(q.scope.profiles)}))` : ''} group by profile_id)`;
+  await c.run(
+    `insert into computed_traits by name
+     with ${[...b.ctes, lc].join(',\n')}
+     select f.* exclude (lifecycle_stage), coalesce(lc.stage, f.lifecycle_stage) as lifecycle_stage, lc.since as lifecycle_since,
+       ${churn} as churn_probability
+     from (${b.select}) f left join lc on lc.profile_id = f.profile_id`,
+    p.values,
+  );
+  for (const s of rescoreStatements()) await c.run(s, [q.ws]);
+}
+
+export interface TraitsRun {
+  workspaceId: string;
+  asOf: string;
+  /** Live: the as-of day follows the calendar (a new day starts a full recompute); else pinned. */
+  live: boolean;
+  settings: ProfileSettings;
+  computedAt: string;
+  profiles: number;
+  ms: number;
+  /** The latest un-merge already applied (incremental passes pick up later ones). */
+  mergesCheckedAt: string | null;
+  /** Events up to this outbox seq (stored and projected when the run started) are in the run. */
+  seq: number;
+}
+
+export async function getRun(db: EventStoreDb, ws: string): Promise<TraitsRun | null> {
+  const r = await db.read<{ as_of: Date; live: boolean; settings: string; computed_at: Date; profiles: number; ms: number; merges_checked_at: Date | null; seq: number }>(
+    'select as_of, live, settings, computed_at, profiles, ms, merges_checked_at, seq from traits_runs where workspace_id = $1', [ws]);
+  const x = r[0];
+  if (!x) return null;
+  return {
+    workspaceId: ws, asOf: x.as_of.toISOString().slice(0, 10), live: x.live, settings: JSON.parse(x.settings) as ProfileSettings,
+    computedAt: x.computed_at.toISOString(), profiles: x.profiles, ms: x.ms, mergesCheckedAt: x.merges_checked_at?.toISOString() ?? null, seq: x.seq,
+  };
+}
+
+export async function listRuns(db: EventStoreDb): Promise<string[]> {
+  return (await db.read<{ w: string }>('select workspace_id as w from traits_runs order by 1')).map((x) => x.w);
+}
+
+export async function putRun(c: DuckDBConnection, run: TraitsRun) {
+  await c.run('delete from traits_runs where workspace_id = $1', [run.workspaceId]);
+  await c.run('insert into traits_runs values ($1, $2::date, $3, $4::json, $5::timestamptz, $6, $7, $8::timestamptz, $9)', [
+    run.workspaceId, run.asOf, run.live, JSON.stringify(run.settings), run.computedAt, run.profiles, run.ms, run.mergesCheckedAt, run.seq,
+  ]);
+}
+
+export async function setMergesChecked(c: DuckDBConnection, ws: string, at: string) {
+  await c.run('update traits_runs set merges_checked_at = $2::timestamptz where workspace_id = $1', [ws, at]);
+}
+
+/** The incremental pass's position in the event log (outbox seq), committed with its writes. */
+export async function getTraitsCursor(db: EventStoreDb): Promise<number> {
+  const r = await db.read<{ s: number | null }>('select max(seq) as s from traits_cursor');
+  return r[0]?.s ?? 0;
+}
+export async function setTraitsCursor(c: DuckDBConnection, seq: number) {
+  await c.run('delete from traits_cursor');
+  await c.run('insert into traits_cursor values ($1)', [seq]);
+}
+
+export interface StoredChurnModel { asOf: string; trainedAt: string; model: ChurnModel | null; metrics: ChurnMetrics }
+
+export async function getChurnModel(db: EventStoreDb, ws: string, asOf?: string): Promise<StoredChurnModel | null> {
+  const r = await db.read<{ as_of: Date; trained_at: Date; model: string }>(
+    `select as_of, trained_at, model from churn_models where workspace_id = $1 ${asOf ? 'and as_of = $2::date' : ''} order by trained_at desc limit 1`,
+    asOf ? [ws, asOf] : [ws],
+  );
+  const x = r[0];
+  if (!x) return null;
+  const m = JSON.parse(x.model) as { model: ChurnModel | null; metrics: ChurnMetrics };
+  return { asOf: x.as_of.toISOString().slice(0, 10), trainedAt: x.trained_at.toISOString(), model: m.model, metrics: m.metrics };
+}
+
+export async function putChurnModel(c: DuckDBConnection, ws: string, asOf: string, model: ChurnModel | null, metrics: ChurnMetrics) {
+  await c.run('delete from churn_models where workspace_id = $1 and as_of = $2::date', [ws, asOf]);
+  await c.run('insert into churn_models values ($1, $2::date, now(), $3::json)', [ws, asOf, JSON.stringify({ model, metrics })]);
+}

@@ -1,0 +1,38 @@
+import type { Snapshot } from './snapshot.ts';
+
+/** Items kept per category in the per-category popularity lists. */
+const PER_CATEGORY = 200;
+
+/**
+ * A loaded snapshot with the lookups serving needs (user key → row, product id → item,
+ * per-category popularity). Immutable: a new version is a new ServingModel, swapped in whole.
+ */
+export class ServingModel {
+  readonly userIndex: Map<string, number>;
+  readonly itemIndex: Map<string, number>;
+  /** Per category id: items in popularity order (the first PER_CATEGORY). */
+  readonly categoryPopular: Int32Array[];
+  readonly maxPop: number;
+
+  constructor(readonly snapshot: Snapshot, readonly dir: string | null) {
+    this.userIndex = new Map(snapshot.userKeys.map((k, u) => [k, u]));
+    this.itemIndex = new Map(snapshot.itemIds.map((id, i) => [id, i]));
+    const a = snapshot.arrays;
+    const lists: number[][] = snapshot.meta.categories.map(() => []);
+    for (const i of a.popOrder) {
+      const c = a.itemCategory[i]!;
+      if (c >= 0 && lists[c]!.length < PER_CATEGORY) lists[c]!.push(i);
+    }
+    this.categoryPopular = lists.map((l) => Int32Array.from(l));
+    const top = a.popOrder[0];
+    this.maxPop = top === undefined ? 0 : a.popScore[top]!;
+  }
+
+  get version(): string {
+    return this.snapshot.meta.version;
+  }
+
+  get nItems(): number {
+    return this.snapshot.itemIds.length;
+  }
+}
