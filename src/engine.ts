@@ -38,7 +38,7 @@ export async function startEngine(config: Config, opts: { background?: boolean; 
   const { op, es } = await openStores(config);
   const firstRun = await ensureFirstRun(op, config.bootstrap);
   const writer = new IngestWriter(op);
-  const workers = new BackgroundWorkers(op, es, log);
+  const workers = new BackgroundWorkers(op, es, log, () => writer.busy);
   if (opts.background !== false) workers.start();
   let closed = false;
   return {

@@ -10,6 +10,5 @@ export async function ingestMessages(engine: Engine, workspaceId: string, messag
   const body = { batch: messages };
   const events = normalizeBatch(body, 0, new Date());
   await engine.writer.write(workspaceId, events);
-  engine.workers.poke();
   return events.length;
 }

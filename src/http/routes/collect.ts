@@ -33,7 +33,6 @@ export function collectRoutes(app: FastifyInstance, engine: Engine, auth: Authen
       throw isAppError(e) ? e : appError('STORE_UNAVAILABLE', undefined, undefined, 5);
     }
     metrics.ingested.inc(list.length);
-    engine.workers.poke();
     return { success: true };
   };
 

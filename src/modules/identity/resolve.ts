@@ -14,12 +14,18 @@ class GraphCache {
   async preload(ids: Identifier[]) {
     const missing = ids.filter((i) => !this.map.has(key(i)));
     if (!missing.length) return;
-    const r = await this.q.query<{ kind: string; value: string; profile_id: string }>(
-      `select i.kind, i.value, i.profile_id from identities i
-       join unnest($2::text[], $3::text[]) as x(kind, value) on i.kind = x.kind and i.value = x.value
-       where i.workspace_id = $1`,
-      [this.ws, missing.map((i) => i.kind), missing.map((i) => i.value)],
-    );
+    // One indexed lookup per identifier kind (a join on unnest lets the planner hash the whole table).
+    const byKind = new Map<string, string[]>();
+    for (const i of missing) byKind.set(i.kind, [...(byKind.get(i.kind) ?? []), i.value]);
+    const rows: Array<{ kind: string; value: string; profile_id: string }> = [];
+    for (const [kind, values] of byKind) {
+      const r = await this.q.query<{ kind: string; value: string; profile_id: string }>(
+        'select kind, value, profile_id from identities where workspace_id = $1 and kind = $2 and value = any($3)',
+        [this.ws, kind, [...new Set(values)]],
+      );
+      rows.push(...r.rows);
+    }
+    const r = { rows };
     for (const row of r.rows) this.map.set(`${row.kind}\u0001${row.value}`, row.profile_id);
   }
   get(i: Identifier) {

@@ -59,6 +59,11 @@ export class IngestWriter {
     return this.queue.length;
   }
 
+  /** True while requests wait for or are in a commit. */
+  get busy(): boolean {
+    return this.queue.length > 0 || this.flushing !== null;
+  }
+
   /** Stops accepting writes and waits until every accepted write has committed or failed. */
   async drain(): Promise<void> {
     this.closed = true;
