@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { App as AntApp, Button, ConfigProvider, Layout, Menu, Result, Segmented, Space, Typography } from 'antd';
-import { DashboardOutlined, LogoutOutlined, TeamOutlined, ThunderboltOutlined, UserOutlined } from '@ant-design/icons';
+import { BulbOutlined, DashboardOutlined, LogoutOutlined, TeamOutlined, ThunderboltOutlined, UserOutlined } from '@ant-design/icons';
 import enUS from 'antd/locale/en_US';
 import zhCN from 'antd/locale/zh_CN';
 import { clearSession, getSessionUser, getToken, setUnauthorizedHandler } from './api';
@@ -11,12 +11,17 @@ import OverviewPage from './pages/Overview';
 import EventsPage from './pages/Events';
 import UsersPage from './pages/Users';
 import UserDetailPage from './pages/UserDetail';
+import RecommendPage from './pages/Recommend';
 
 const { Header, Sider, Content } = Layout;
+
+/** The recommendations page (routed here: the router's route list is not ours to extend). */
+const isRecommendPath = () => window.location.pathname.replace(/\/+$/, '') === '/recommend';
 
 function menuKey(route: Route): string {
   if (route.name === 'users' || route.name === 'user') return '/users';
   if (route.name === 'events') return '/events';
+  if (isRecommendPath()) return '/recommend';
   return '/';
 }
 
@@ -32,6 +37,7 @@ function Page({ route }: { route: Route }) {
     case 'user':
       return <UserDetailPage key={route.profileId} profileId={route.profileId} />;
     default:
+      if (isRecommendPath()) return <RecommendPage />;
       return (
         <Result
           status="404"
@@ -55,6 +61,7 @@ function Shell({ route }: { route: Route }) {
     { key: '/', icon: <DashboardOutlined />, label: <a {...linkProps('/')} data-testid="nav-overview">{t('menu.overview')}</a> },
     { key: '/events', icon: <ThunderboltOutlined />, label: <a {...linkProps('/events')} data-testid="nav-events">{t('menu.events')}</a> },
     { key: '/users', icon: <TeamOutlined />, label: <a {...linkProps('/users')} data-testid="nav-users">{t('menu.users')}</a> },
+    { key: '/recommend', icon: <BulbOutlined />, label: <a {...linkProps('/recommend')} data-testid="nav-recommend">{t('menu.recommend')}</a> },
   ];
   return (
     <Layout style={{ minHeight: '100vh' }}>

@@ -18,6 +18,7 @@ export async function main(argv: string[]): Promise<void> {
   registerDataCommands(program);
   registerRecomputeCommand(program);
   registerEvaluateCommand(program);
+  (await import('./commands/train.ts')).registerTrainCommand(program);
   try {
     await program.parseAsync(argv);
   } catch (e) {

@@ -69,6 +69,7 @@ export async function buildApp(engine: Engine): Promise<App> {
   collectRoutes(fastify, engine, auth, metrics);
   apiRoutes(fastify, engine, auth);
   profileRoutes(fastify, engine, auth);
+  (await import('./routes/recommend.ts')).recommendRoutes(fastify, engine, auth);
 
   const hasConsole = fs.existsSync(path.join(CONSOLE_DIST, 'index.html'));
   if (hasConsole) await fastify.register(fastifyStatic, { root: CONSOLE_DIST, wildcard: false });

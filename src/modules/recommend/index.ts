@@ -40,3 +40,6 @@ export { signToken, verifyToken, type TrackingClaims } from './serving/token.ts'
 export { LiveActivity, type LiveSignals } from './serving/live.ts';
 export { associationRules, type FbtRules } from './serving/fbt.ts';
 export * as recommendStore from './serving/store.ts';
+export { SparseBlend } from './serving/blend.ts';
+export { prepare, type Prepared } from './serving/prepare.ts';
+export { answerJson, answerObject, type Answer } from './serving/answer.ts';

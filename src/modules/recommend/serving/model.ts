@@ -1,3 +1,4 @@
+import { CandidatePool } from './rules.ts';
 import type { Snapshot } from './snapshot.ts';
 
 /** Items kept per category in the per-category popularity lists. */
@@ -13,6 +14,8 @@ export class ServingModel {
   /** Per category id: items in popularity order (the first PER_CATEGORY). */
   readonly categoryPopular: Int32Array[];
   readonly maxPop: number;
+  /** Scratch for one request at a time (serving is synchronous). */
+  readonly pool: CandidatePool;
 
   constructor(readonly snapshot: Snapshot, readonly dir: string | null) {
     this.userIndex = new Map(snapshot.userKeys.map((k, u) => [k, u]));
@@ -26,6 +29,14 @@ export class ServingModel {
     this.categoryPopular = lists.map((l) => Int32Array.from(l));
     const top = a.popOrder[0];
     this.maxPop = top === undefined ? 0 : a.popScore[top]!;
+    this.pool = new CandidatePool(this.nItems);
+  }
+
+  private ids: Array<string | undefined> = [];
+
+  /** Item i's product id as a JSON string (escaped once, then cached). */
+  idJson(i: number): string {
+    return (this.ids[i] ??= JSON.stringify(this.snapshot.itemIds[i]!));
   }
 
   get version(): string {

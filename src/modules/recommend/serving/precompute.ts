@@ -1,11 +1,11 @@
 import { transpose, type Csr } from '../sparse.ts';
 import { topK } from '../topk.ts';
-import { normalise } from '../models/hybrid.ts';
 import type { Recommender } from '../models/types.ts';
 import type { ContentRecommender } from '../models/content.ts';
 import type { ItemKnnRecommender } from '../models/itemknn.ts';
 import type { PopularRecommender } from '../models/popular.ts';
 import type { SessionRecommender } from '../models/session.ts';
+import { SparseBlend } from './blend.ts';
 import { associationRules } from './fbt.ts';
 import type { TrainingInput } from './input.ts';
 import type { Prepared } from './prepare.ts';
@@ -35,6 +35,8 @@ export interface PrecomputeOptions {
   /** New items added to each user's list (by content similarity), and the rank they are placed at. */
   newItemsPerUser: number;
   newItemRank: number;
+  /** Users given a precomputed list (default all with history or friends). */
+  precomputeUser?: (u: number) => boolean;
   /** Called every few hundred users (progress; a chance to yield). */
   onUsers?: (done: number, total: number) => Promise<void> | void;
 }
@@ -73,120 +75,107 @@ export async function precompute(
     const fs = input.items.firstSeen[i]!;
     if (itemUsers[i]! < o.newItemUsers && (Number.isNaN(fs) || fs >= cutoff)) newItems.push(i);
   }
-  const contentComp = comps.find((c) => c.name === 'content')?.model ?? o.content;
-
-  // --- per user
+  // --- per user (keys of identified users; anonymous traffic is served by session at request time)
   const K = o.candidates, T = o.topK;
-  const topModels = T > 0 ? comps.map((c) => c.name) : [];
+  const blend = new SparseBlend(comps, nItems);
+  const topModels = T > 0 ? blend.names : [];
   const M = topModels.length;
   const tops = T > 0 ? { items: new Int32Array(nUsers * M * T).fill(-1), scores: new Float32Array(nUsers * M * T) } : undefined;
-  const bufs = comps.map(() => new Float64Array(nItems));
-  const blended = new Float64Array(nItems);
-  const contentBuf = new Float64Array(nItems);
   const mark = new Uint8Array(nItems);
   const slot = new Int32Array(nItems).fill(-1);
   const bits = comps.map((c) => (isSource(c.name) ? sourceBit(c.name) : 0));
   const sims = o.itemknn?.sims ?? o.session?.neighbourRows();
+  const contentIdx = comps.findIndex((c) => c.name === 'content');
+  const blended = blend.blended;
 
   const candPtr = new Int32Array(nUsers + 1);
   const cItem: number[] = [], cScore: number[] = [], cSrc: number[] = [], cAnchor: number[] = [], cFb: number[] = [], cFs: number[] = [], cFlag: number[] = [];
   let usersWithLists = 0;
-  const isExcluded = (i: number) => mark[i] === 1;
   for (let u = 0; u < nUsers; u++) {
     candPtr[u] = cItem.length;
+    if (o.onUsers && u % 500 === 499) await o.onUsers(u + 1, nUsers);
     const a = x.indptr[u]!, b = x.indptr[u + 1]!;
     const hasFriends = friends.indptr[u + 1]! > friends.indptr[u]!;
-    if (a === b && !hasFriends) continue;
+    if ((a === b && !hasFriends) || !(o.precomputeUser?.(u) ?? true)) continue;
     const excluded = x.indices.subarray(a, b);
-    for (const i of excluded) mark[i] = 1;
-    blended.fill(0);
-    for (let c = 0; c < comps.length; c++) {
-      const s = bufs[c]!.fill(0);
-      comps[c]!.model.score(u, s);
-      normalise(s, excluded, 'zscore');
-      const w = comps[c]!.weight;
-      if (w > 0) for (let i = 0; i < nItems; i++) blended[i] = blended[i]! + w * s[i]!;
-      if (tops) {
-        const top = topK(s, T, isExcluded);
+    blend.score(u, excluded);
+    if (tops) {
+      for (let c = 0; c < M; c++) {
         const base = (u * M + c) * T;
-        for (let k = 0; k < top.length; k++) {
-          tops.items[base + k] = top[k]!;
-          tops.scores[base + k] = s[top[k]!]!;
-        }
+        blend.top(c, T).forEach((t, k) => {
+          tops.items[base + k] = t.item;
+          tops.scores[base + k] = t.score;
+        });
       }
     }
-    const cands = Array.from(topK(blended, K, isExcluded));
+    for (const i of excluded) mark[i] = 1;
+    const cands = Array.from(topK(blended, K, (i) => mark[i] === 1));
     // new items by content similarity, placed at newItemRank
-    if (contentComp && newItems.length && o.newItemsPerUser > 0 && a < b) {
-      const cs = contentComp === o.content ? contentBuf.fill(0) : bufs[comps.findIndex((c) => c.model === contentComp)]!;
-      if (cs === contentBuf) contentComp.score(u, cs);
+    if (contentIdx >= 0 && newItems.length && o.newItemsPerUser > 0 && a < b) {
+      const cs = blend.scores(contentIdx);
       for (const i of cands) mark[i] = 2;
       const fresh = topK(cs, o.newItemsPerUser, (i) => mark[i] !== 0 || !(cs[i]! > 0), newItems);
       for (const i of cands) mark[i] = 0;
-      for (const i of excluded) mark[i] = 1;
       for (const i of fresh) cands.splice(Math.min(o.newItemRank, cands.length), 0, ~i);
     }
-    if (!cands.length) {
-      for (const i of excluded) mark[i] = 0;
-      continue;
-    }
-    usersWithLists++;
-    // scores normalised to (0.1, 1]; a new item takes its neighbour's score
-    let hi = -Infinity, lo = Infinity;
-    for (const c of cands) if (c >= 0) {
-      hi = Math.max(hi, blended[c]!);
-      lo = Math.min(lo, blended[c]!);
-    }
-    const start = cItem.length;
-    let prev = 1;
-    for (let k = 0; k < cands.length; k++) {
-      const c = cands[k]!;
-      const isNew = c < 0, i = isNew ? ~c : c;
-      let score: number, src = 0;
-      if (isNew) {
-        score = prev * 0.999;
-        src = sourceBit('content');
-      } else {
-        score = hi > lo ? 0.1 + (0.9 * (blended[i]! - lo)) / (hi - lo) : 1;
-        let best = 0;
-        for (let m = 0; m < comps.length; m++) best = Math.max(best, comps[m]!.weight * bufs[m]![i]!);
-        for (let m = 0; m < comps.length; m++) if (best > 0 && comps[m]!.weight * bufs[m]![i]! >= SOURCE_SHARE * best) src |= bits[m]!;
-        if (!src) src = sourceBit('popular');
+    if (cands.length) {
+      usersWithLists++;
+      // scores normalised to (0.1, 1]; a new item takes its neighbour's score
+      let hi = -Infinity, lo = Infinity;
+      for (const c of cands) if (c >= 0) {
+        hi = Math.max(hi, blended[c]!);
+        lo = Math.min(lo, blended[c]!);
       }
-      prev = score;
-      slot[i] = cItem.length;
-      cItem.push(i);
-      cScore.push(score);
-      cSrc.push(src);
-      cAnchor.push(-1);
-      cFb.push(0);
-      cFs.push(0);
-      cFlag.push(isNew ? 1 : 0);
-    }
-    // anchors: the history item most similar to each recommendation
-    if (sims) {
-      const best = new Float64Array(cItem.length - start);
-      for (const i of excluded) {
-        for (let q = sims.indptr[i]!; q < sims.indptr[i + 1]!; q++) {
-          const s = slot[sims.indices[q]!]!;
-          if (s < start || s === -1) continue;
-          if (sims.data[q]! > best[s - start]!) {
-            best[s - start] = sims.data[q]!;
-            cAnchor[s] = i;
+      const start = cItem.length;
+      let prev = 1;
+      for (const c of cands) {
+        const isNew = c < 0, i = isNew ? ~c : c;
+        let score: number, src = 0;
+        if (isNew) {
+          score = prev * 0.999;
+          src = sourceBit('content');
+        } else {
+          score = hi > lo ? 0.1 + (0.9 * (blended[i]! - lo)) / (hi - lo) : 1;
+          let best = 0;
+          for (let m = 0; m < comps.length; m++) best = Math.max(best, blend.contribution(m, i));
+          for (let m = 0; m < comps.length; m++) if (best > 0 && blend.contribution(m, i) >= SOURCE_SHARE * best) src |= bits[m]!;
+          if (!src) src = sourceBit('popular');
+        }
+        prev = score;
+        slot[i] = cItem.length;
+        cItem.push(i);
+        cScore.push(score);
+        cSrc.push(src);
+        cAnchor.push(-1);
+        cFb.push(0);
+        cFs.push(0);
+        cFlag.push(isNew ? 1 : 0);
+      }
+      // anchors: the history item most similar to each recommendation
+      if (sims) {
+        const best = new Float64Array(cItem.length - start);
+        for (const i of excluded) {
+          for (let q = sims.indptr[i]!; q < sims.indptr[i + 1]!; q++) {
+            const s = slot[sims.indices[q]!]!;
+            if (s < start) continue;
+            if (sims.data[q]! > best[s - start]!) {
+              best[s - start] = sims.data[q]!;
+              cAnchor[s] = i;
+            }
           }
         }
       }
+      // friends who bought / shared it
+      let seen = 0;
+      for (let q = friends.indptr[u]!; q < friends.indptr[u + 1]! && seen < 500; q++, seen++) {
+        const f = friends.indices[q]!;
+        countFriend(p.orders, f, slot, start, cFb);
+        countFriend(p.shares, f, slot, start, cFs);
+      }
+      for (let s = start; s < cItem.length; s++) slot[cItem[s]!] = -1;
     }
-    // friends who bought / shared it
-    let seen = 0;
-    for (let q = friends.indptr[u]!; q < friends.indptr[u + 1]! && seen < 500; q++, seen++) {
-      const f = friends.indices[q]!;
-      countFriend(p.orders, f, slot, start, cFb);
-      countFriend(p.shares, f, slot, start, cFs);
-    }
-    for (let s = start; s < cItem.length; s++) slot[cItem[s]!] = -1;
     for (const i of excluded) mark[i] = 0;
-    if (o.onUsers && u % 500 === 499) await o.onUsers(u + 1, nUsers);
+    blend.release(excluded);
   }
   candPtr[nUsers] = cItem.length;
   await o.onUsers?.(nUsers, nUsers);

@@ -1,7 +1,7 @@
 import type { CatalogView, CompiledRules } from './catalog-view.ts';
 import type { LiveSignals } from './live.ts';
 import type { ServingModel } from './model.ts';
-import { rankWithRules, type Candidate } from './rules.ts';
+import { R, rankPool, type Candidate } from './rules.ts';
 import { sourceBit, type Placement, type Reason } from './types.ts';
 
 export interface ServeRequest {
@@ -69,16 +69,18 @@ export function serve(model: ServingModel, view: CatalogView, rules: CompiledRul
     }
   }
   const isEligible = (i: number) => rules.eligible[i] === 1 && !blocked.has(i);
-  const pool: Candidate[] = [];
-  const want = Math.max(req.n * 3, 60);
+  const pool = model.pool;
+  pool.reset();
   const maxPop = model.maxPop || 1;
+  const add = (i: number, score: number, src: number, code: number, arg: number) => {
+    if (isEligible(i)) pool.add(i, score, src, code, arg);
+  };
+  /** Popular items after the other candidates: enough that 2n + 10 eligible ones are on offer. */
   const popularFill = (scale: number) => {
-    let added = 0;
-    for (let k = 0; k < a.popOrder.length && added < want; k++) {
+    const want = 2 * req.n + 10;
+    for (let k = 0; k < a.popOrder.length && pool.size < want; k++) {
       const i = a.popOrder[k]!;
-      if (!isEligible(i)) continue;
-      pool.push({ item: i, score: (scale * a.popScore[i]!) / maxPop, sources: POPULAR, reason: { code: 'popular' } });
-      added++;
+      add(i, (scale * a.popScore[i]!) / maxPop, POPULAR, R.Popular, 0);
     }
   };
   let known = false;
@@ -88,7 +90,10 @@ export function serve(model: ServingModel, view: CatalogView, rules: CompiledRul
     known = u >= 0 && a.candPtr[u + 1]! > a.candPtr[u]! && req.userKey!.startsWith('u:');
     if (known) {
       for (let q = a.candPtr[u]!; q < a.candPtr[u + 1]!; q++) {
-        pool.push({ item: a.candItem[q]!, score: a.candScore[q]!, sources: a.candSources[q]!, reason: userReason(a, q) });
+        const i = a.candItem[q]!;
+        if (!isEligible(i)) continue;
+        const r = userReason(a, q);
+        pool.add(i, a.candScore[q]!, a.candSources[q]!, r >> 24, r & 0xffffff);
       }
     }
     const anchors: number[] = [];
@@ -100,11 +105,10 @@ export function serve(model: ServingModel, view: CatalogView, rules: CompiledRul
       const i = a.histItem[q]!;
       if (!anchors.includes(i)) anchors.push(i);
     }
-    const scale = known ? 0.6 : 1;
-    let w = scale;
+    let w = known ? 0.6 : 1;
     for (const i of anchors) {
-      for (let q = a.sessPtr[i]!; q < a.sessPtr[i + 1]!; q++) pool.push({ item: a.sessItem[q]!, score: w * a.sessScore[q]!, sources: SESSION, reason: { code: 'session', anchor: i } });
-      for (let q = a.nbrPtr[i]!; q < a.nbrPtr[i + 1]!; q++) pool.push({ item: a.nbrItem[q]!, score: 0.5 * w * a.nbrScore[q]!, sources: SESSION | a.nbrSources[q]!, reason: { code: 'session', anchor: i } });
+      for (let q = a.sessPtr[i]!; q < a.sessPtr[i + 1]!; q++) add(a.sessItem[q]!, w * a.sessScore[q]!, SESSION, R.Session, i);
+      for (let q = a.nbrPtr[i]!; q < a.nbrPtr[i + 1]!; q++) add(a.nbrItem[q]!, 0.5 * w * a.nbrScore[q]!, SESSION | a.nbrSources[q]!, R.Session, i);
       w *= 0.7;
     }
     popularFill(0.05);
@@ -113,13 +117,16 @@ export function serve(model: ServingModel, view: CatalogView, rules: CompiledRul
     if (i !== undefined) {
       for (let q = a.nbrPtr[i]!; q < a.nbrPtr[i + 1]!; q++) {
         const src = a.nbrSources[q]!;
-        pool.push({ item: a.nbrItem[q]!, score: a.nbrScore[q]!, sources: src, reason: src & ITEM_TO_ITEM ? { code: 'also_viewed', anchor: i } : { code: 'similar', anchor: i } });
+        add(a.nbrItem[q]!, a.nbrScore[q]!, src, src & ITEM_TO_ITEM ? R.AlsoViewed : R.Similar, i);
       }
       const best = a.fbtPtr[i + 1]! > a.fbtPtr[i]! ? a.fbtConf[a.fbtPtr[i]!]! : 1;
-      for (let q = a.fbtPtr[i]!; q < a.fbtPtr[i + 1]!; q++) pool.push({ item: a.fbtItem[q]!, score: (0.9 * a.fbtConf[q]!) / best, sources: FBT, reason: { code: 'bought_together', anchor: i } });
+      for (let q = a.fbtPtr[i]!; q < a.fbtPtr[i + 1]!; q++) add(a.fbtItem[q]!, (0.9 * a.fbtConf[q]!) / best, FBT, R.BoughtTogether, i);
       const c = a.itemCategory[i]!;
       const cat = c >= 0 ? model.categoryPopular[c] : undefined;
-      if (cat) for (const j of cat) if (isEligible(j)) pool.push({ item: j, score: (0.08 * a.popScore[j]!) / maxPop, sources: POPULAR, reason: { code: 'popular_category', text: model.snapshot.meta.categories[c]! } });
+      if (cat) {
+        const want = pool.size + 2 * req.n + 10;
+        for (let k = 0; k < cat.length && pool.size < want; k++) add(cat[k]!, (0.08 * a.popScore[cat[k]!]!) / maxPop, POPULAR, R.PopularCategory, c);
+      }
     }
     popularFill(0.05);
   } else {
@@ -137,15 +144,16 @@ export function serve(model: ServingModel, view: CatalogView, rules: CompiledRul
           }
         }
       }
-      for (let q = a.nbrPtr[i]!; q < a.nbrPtr[i + 1]!; q++) pool.push({ item: a.nbrItem[q]!, score: 0.4 * a.nbrScore[q]!, sources: a.nbrSources[q]!, reason: { code: 'also_viewed', anchor: i } });
+      for (let q = a.nbrPtr[i]!; q < a.nbrPtr[i + 1]!; q++) add(a.nbrItem[q]!, 0.4 * a.nbrScore[q]!, a.nbrSources[q]!, R.AlsoViewed, i);
     }
     let top = 0;
     for (const s of sum.values()) top = Math.max(top, s.score);
-    for (const [j, s] of sum) pool.push({ item: j, score: s.score / top, sources: FBT, reason: { code: 'bought_together', anchor: s.anchor } });
+    for (const [j, s] of sum) add(j, s.score / top, FBT, R.BoughtTogether, s.anchor);
     popularFill(0.05);
   }
-  for (const i of rules.boosted) pool.push({ item: i, score: 0.05, sources: 0, reason: { code: 'pinned' } });
-  const items = rankWithRules(pool, {
+  for (const i of rules.boosted) add(i, 0.05, 0, R.Pinned, 0);
+  const categories = model.snapshot.meta.categories;
+  const items = rankPool(pool, {
     isEligible,
     boost: rules.boost ? (i) => rules.boost![i]! : undefined,
     pinned: rules.pinned,
@@ -154,17 +162,35 @@ export function serve(model: ServingModel, view: CatalogView, rules: CompiledRul
     maxPerBrand: rules.maxPerBrand,
     category: view.category,
     brand: view.brand,
-  }, req.n);
+  }, req.n, (code, arg) => reasonOf(code, arg, categories));
   return { items, known };
 }
 
-/** Why a precomputed recommendation is shown: friends first, then new items, then its anchor. */
-function userReason(a: ServingModel['snapshot']['arrays'], q: number): Reason {
+/** A pool's (code, argument) as a Reason. */
+function reasonOf(code: number, arg: number, categories: string[]): Reason {
+  switch (code) {
+    case R.FriendsBought: return { code: 'friends_bought', count: arg };
+    case R.FriendsShared: return { code: 'friends_shared', count: arg };
+    case R.BecauseViewed: return { code: 'because_viewed', anchor: arg };
+    case R.Session: return { code: 'session', anchor: arg };
+    case R.AlsoViewed: return { code: 'also_viewed', anchor: arg };
+    case R.Similar: return { code: 'similar', anchor: arg };
+    case R.BoughtTogether: return { code: 'bought_together', anchor: arg };
+    case R.NewItem: return { code: 'new_item' };
+    case R.PopularCategory: return { code: 'popular_category', text: categories[arg] ?? '' };
+    case R.Pinned: return { code: 'pinned' };
+    case R.Popular: return { code: 'popular' };
+    default: return { code: 'for_you' };
+  }
+}
+
+/** Why a precomputed recommendation is shown (code << 24 | argument): friends first, then new items, then its anchor. */
+function userReason(a: ServingModel['snapshot']['arrays'], q: number): number {
   const src = a.candSources[q]!;
-  if (a.candFriendsBought[q]! > 0) return { code: 'friends_bought', count: a.candFriendsBought[q]! };
-  if (a.candFlags[q]! & 1) return { code: 'new_item' };
-  if (a.candFriendsShared[q]! > 0 && src & SOCIAL) return { code: 'friends_shared', count: a.candFriendsShared[q]! };
-  if (a.candAnchor[q]! >= 0 && src & COLLAB) return { code: 'because_viewed', anchor: a.candAnchor[q]! };
-  if (src === POPULAR) return { code: 'popular' };
-  return { code: 'for_you' };
+  if (a.candFriendsBought[q]! > 0) return (R.FriendsBought << 24) | a.candFriendsBought[q]!;
+  if (a.candFlags[q]! & 1) return R.NewItem << 24;
+  if (a.candFriendsShared[q]! > 0 && src & SOCIAL) return (R.FriendsShared << 24) | a.candFriendsShared[q]!;
+  if (a.candAnchor[q]! >= 0 && src & COLLAB) return (R.BecauseViewed << 24) | a.candAnchor[q]!;
+  if (src === POPULAR) return R.Popular << 24;
+  return R.ForYou << 24;
 }

@@ -21,9 +21,18 @@ export interface TrackingClaims {
 
 const b64 = (b: Buffer) => b.toString('base64url');
 
-export function signToken(secret: Buffer, c: Omit<TrackingClaims, 'id'> & { id?: string }): string {
-  const claims = [c.id ?? b64(randomBytes(9)), c.version, c.placement, c.user, c.items, c.sources, c.personalised ? 1 : 0, c.at];
-  const body = Buffer.from(JSON.stringify(claims)).toString('base64url');
+/** Response ids: a random per-process prefix and a counter (unique without a random draw per request). */
+const ID_PREFIX = b64(randomBytes(6));
+let idCounter = 0;
+const nextId = () => `${ID_PREFIX}${(idCounter++).toString(36)}`;
+
+/**
+ * Signs claims. `itemsJson`, when given, is the items already as JSON array elements
+ * (`"p1","p2"`): serving passes them pre-escaped to keep JSON.stringify off the hot path.
+ */
+export function signToken(secret: Buffer, c: Omit<TrackingClaims, 'id'> & { id?: string }, itemsJson?: string): string {
+  const json = `[${JSON.stringify(c.id ?? nextId())},${c.version === null ? 'null' : JSON.stringify(c.version)},${JSON.stringify(c.placement)},${c.user === null ? 'null' : JSON.stringify(c.user)},[${itemsJson ?? c.items.map((i) => JSON.stringify(i)).join(',')}],[${c.sources.join(',')}],${c.personalised ? 1 : 0},${c.at}]`;
+  const body = Buffer.from(json).toString('base64url');
   return `${body}.${b64(mac(secret, body))}`;
 }
 

@@ -172,7 +172,7 @@ export async function trainSnapshot(input: TrainingInput, o: TrainOptions): Prom
     };
   }
   const fixed = new HybridRecommender('hybrid', (n) => createModel(n, params), { components: names, weights });
-  await fixed.fit(valData, ctx);
+  await fixed.fit(valData, { ...ctx, log: undefined });
   models.hybrid = {
     weight: 1,
     train_seconds: round(hybridSeconds),
@@ -199,6 +199,7 @@ export async function trainSnapshot(input: TrainingInput, o: TrainOptions): Prom
     newItemUsers: 3,
     newItemsPerUser: 2,
     newItemRank: 4,
+    precomputeUser: (u) => input.userKeys[u]!.startsWith('u:'),
     onUsers: async (done, total) => {
       if (done % 20_000 === 0 || done === total) progress({ phase: 'precompute', message: `precomputed ${done}/${total} users` });
       await pause();

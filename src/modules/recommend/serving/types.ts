@@ -21,11 +21,17 @@ export type SourceName = (typeof SOURCE_NAMES)[number];
 
 export const sourceBit = (n: SourceName): number => 1 << SOURCE_NAMES.indexOf(n);
 
-/** The names in a sources mask, in SOURCE_NAMES order. */
-export function sourceNames(mask: number): SourceName[] {
-  const out: SourceName[] = [];
-  for (let b = 0; b < SOURCE_NAMES.length; b++) if (mask & (1 << b)) out.push(SOURCE_NAMES[b]!);
-  return out;
+const namesOf = new Map<number, readonly SourceName[]>();
+
+/** The names in a sources mask, in SOURCE_NAMES order (a shared, frozen array per mask). */
+export function sourceNames(mask: number): readonly SourceName[] {
+  let names = namesOf.get(mask);
+  if (!names) {
+    const out: SourceName[] = [];
+    for (let b = 0; b < SOURCE_NAMES.length; b++) if (mask & (1 << b)) out.push(SOURCE_NAMES[b]!);
+    namesOf.set(mask, (names = Object.freeze(out)));
+  }
+  return names;
 }
 
 /** The hybrid components serving trains by default (content included, for new items). */

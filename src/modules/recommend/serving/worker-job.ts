@@ -29,12 +29,23 @@ export async function runTraining(job: WorkerJob, onProgress: (p: TrainProgress)
 /**
  * Trains in a worker thread, so the server's event loop (ingest, serving) never waits for a
  * model fit: the thread gets the input (copied), writes the snapshot to disk and answers with its
- * version; the caller then loads it. Rejects with NotEnoughData when the worker found too little.
+ * version; the caller then loads it. The input's typed arrays are transferred, not copied.
+ * Aborting `signal` terminates the thread (nothing is written: a snapshot only appears whole). Rejects with NotEnoughData when the worker found too little.
  */
-export function trainInWorker(job: WorkerJob, onProgress: (p: TrainProgress) => void = () => undefined): Promise<TrainingResult> {
+export function trainInWorker(job: WorkerJob, onProgress: (p: TrainProgress) => void = () => undefined, signal?: AbortSignal): Promise<TrainingResult> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./train-worker-boot.mjs', import.meta.url), { workerData: job });
+    if (signal?.aborted) return reject(new Error('training aborted'));
+    // the input's typed arrays move to the worker (the caller must not use them afterwards)
+    const { interactions: i, edges: e, baskets: b, items } = job.input;
+    const transferList = [i.user, i.item, i.kind, i.count, i.ts, e.from, e.to, e.type, e.count, e.ts, b.ptr, b.items, items.price, items.firstSeen].map((a) => a.buffer as ArrayBuffer);
+    const worker = new Worker(new URL('./train-worker-boot.mjs', import.meta.url), { workerData: job, transferList });
     let settled = false;
+    signal?.addEventListener('abort', () => {
+      if (settled) return;
+      settled = true;
+      reject(new Error('training aborted'));
+      void worker.terminate();
+    }, { once: true });
     worker.on('message', (m: { type: string; progress?: TrainProgress; result?: TrainingResult; message?: string; notEnoughData?: boolean }) => {
       if (m.type === 'progress') onProgress(m.progress!);
       else if (m.type === 'done') {
