@@ -12,12 +12,15 @@
  * as child processes; while one is measured the other is stopped (SIGSTOP). The load generator
  * (this process) keeps `--connections` requests in flight (closed loop, keep-alive); each round
  * has a warm-up, then a measured window; rounds alternate between the two servers and the median
- * round by throughput is reported.
+ * round by throughput is reported. With `taskset`, the servers run on core 0 and the load
+ * generator on core 1.
  *
  *   npm run bench:recs -- [--users 100000] [--days 30] [--seed 42] [--connections 16]
  *                         [--seconds 10] [--warmup 3] [--rounds 3] [--rebuild] [--out FILE]
  */
 import fs from 'node:fs';
+import os from 'node:os';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import Fastify from 'fastify';
@@ -31,7 +34,7 @@ import { openStores } from '../src/engine.ts';
 import { ensureFirstRun } from '../src/modules/workspaces/index.ts';
 import { upsertProducts } from '../src/modules/catalog/index.ts';
 import { Child, freePort, ROOT } from './lib/children.ts';
-import { fmt, machine, percentile } from './lib/machine.ts';
+import { fmt, machine, percentile, procCpuSeconds } from './lib/machine.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -131,12 +134,28 @@ async function build(dir: string, users: number, days: number, seed: number): Pr
   return built;
 }
 
-interface Round { rps: number; p50: number; p90: number; p99: number; max: number; ok: number; failed: number; bytes: number }
+interface Round { rps: number; p50: number; p90: number; p99: number; max: number; ok: number; failed: number; bytes: number; cpuUsPerRequest: number; loadgenCpuShare: number }
 
 /** Closed-loop GET load: `connections` requests in flight; counts requests completing inside the window. */
-async function load(origin: string, urls: string[], connections: number, warmup: number, seconds: number): Promise<Round> {
+async function load(origin: string, serverPid: number, urls: string[], connections: number, warmup: number, seconds: number): Promise<Round> {
   const pool = new Pool(origin, { connections, pipelining: 1, keepAliveTimeout: 60_000 });
   const t0 = performance.now(), from = t0 + warmup * 1000, to = from + seconds * 1000;
+  // the server's CPU (all its threads) and this load generator's, over the measured window
+  const cpu = { server0: NaN, server1: NaN, self0: 0, self1: 0 };
+  const selfCpu = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1e6;
+  };
+  const marks = [
+    setTimeout(() => {
+      cpu.server0 = procCpuSeconds(serverPid);
+      cpu.self0 = selfCpu();
+    }, warmup * 1000),
+    setTimeout(() => {
+      cpu.server1 = procCpuSeconds(serverPid);
+      cpu.self1 = selfCpu();
+    }, (warmup + seconds) * 1000),
+  ];
   const lat: number[] = [];
   let ok = 0, failed = 0, bytes = 0, next = 0;
   const headers = { authorization: `Bearer ${SECRET}` };
@@ -162,9 +181,30 @@ async function load(origin: string, urls: string[], connections: number, warmup:
     }
   };
   await Promise.all(Array.from({ length: connections }, worker));
+  // a busy event loop can fire a mark late: take any missing one now (a slightly longer window)
+  for (const m of marks) clearTimeout(m);
+  if (Number.isNaN(cpu.server0)) cpu.server0 = procCpuSeconds(serverPid);
+  if (Number.isNaN(cpu.server1) || cpu.self1 === 0) {
+    cpu.server1 = procCpuSeconds(serverPid);
+    cpu.self1 = selfCpu();
+  }
   await pool.close();
   const l = Float64Array.from(lat);
-  return { rps: ok / seconds, p50: percentile(l, 50), p90: percentile(l, 90), p99: percentile(l, 99), max: percentile(l, 100), ok, failed, bytes: ok ? bytes / ok : 0 };
+  return {
+    rps: ok / seconds, p50: percentile(l, 50), p90: percentile(l, 90), p99: percentile(l, 99), max: percentile(l, 100), ok, failed, bytes: ok ? bytes / ok : 0,
+    cpuUsPerRequest: ok ? ((cpu.server1 - cpu.server0) * 1e6) / ok : NaN,
+    loadgenCpuShare: (cpu.self1 - cpu.self0) / seconds,
+  };
+}
+
+/**
+ * Pins a process (all its threads) to CPUs, when `taskset` exists: the servers to core 0, this
+ * load generator to core 1, so the two sides never share a core (otherwise the scheduler
+ * sometimes co-locates them and a run measures that instead). Returns whether it worked.
+ */
+function pin(pid: number, cpus: string): boolean {
+  const r = spawnSync('taskset', ['-a', '-cp', cpus, String(pid)], { stdio: 'ignore' });
+  return r.status === 0;
 }
 
 async function main() {
@@ -199,6 +239,9 @@ async function main() {
     }
     if (!status.version) throw new Error(`the server did not load the model:\n${server.output}`);
     log(`liebian serving model ${status.version} (pid ${server.pid})`);
+    const m = machine(); // before pinning: it reads the CPUs this process may use
+    const pinned = os.availableParallelism() >= 2 && pin(server.pid, '0') && pin(process.pid, '1');
+    log(pinned ? 'pinned: servers on core 0, the load generator on core 1' : 'not pinned (no taskset or one core)');
 
     // request mixes: known users on the home feed; and a mix of placements
     const rng = mulberry(seed);
@@ -221,6 +264,7 @@ async function main() {
     bare = new Child('bare', ['--import', 'tsx', 'bench/recs.ts', '--serve-bare', bodyFile], { ...process.env, PORT: String(barePort) });
     const bareOrigin = `http://127.0.0.1:${barePort}`;
     await bare.waitReady(`${bareOrigin}/healthz`);
+    if (pinned) pin(bare.pid, '0');
     log(`bare Fastify route answering a fixed ${sample.length}-byte body (pid ${bare.pid})`);
 
     const results: Record<string, Round[]> = { liebian: [], bare: [], 'liebian-mixed': [] };
@@ -229,36 +273,35 @@ async function main() {
         const isBare = side === 'bare';
         (isBare ? server : bare).freeze();
         (isBare ? bare : server).thaw();
-        const res = await load(isBare ? bareOrigin : origin, side === 'liebian-mixed' ? mixed : home, connections, warmup, seconds);
+        const res = await load(isBare ? bareOrigin : origin, isBare ? bare.pid : server.pid, side === 'liebian-mixed' ? mixed : home, connections, warmup, seconds);
         results[side]!.push(res);
-        log(`round ${r + 1} ${side}: ${fmt(res.rps)} req/s, p50 ${res.p50.toFixed(2)} ms, p99 ${res.p99.toFixed(2)} ms, ${res.failed} failed, ${fmt(res.bytes)} B/answer`);
+        log(`round ${r + 1} ${side}: ${fmt(res.rps)} req/s, p50 ${res.p50.toFixed(2)} ms, p99 ${res.p99.toFixed(2)} ms, ${res.failed} failed, ${fmt(res.bytes)} B/answer, server ${res.cpuUsPerRequest.toFixed(1)} CPU µs/request, load generator ${(100 * res.loadgenCpuShare).toFixed(0)} % of a core`);
       }
     }
     server.thaw();
     bare.thaw();
     const med = (rs: Round[]) => [...rs].sort((a, b) => a.rps - b.rps)[rs.length >> 1]!;
     const L = med(results.liebian!), B = med(results.bare!), M = med(results['liebian-mixed']!);
-    const m = machine();
     const report = {
-      machine: m, users, days, seed, connections, seconds, warmup, rounds,
+      machine: m, users, days, seed, connections, seconds, warmup, rounds, pinned,
       world: built.counts,
       serving: { liebian: L, bare: B, mixed: M, shareOfBare: L.rps / B.rps },
       training: { simulateSeconds: built.simulateSeconds, trainSeconds: built.trainSeconds, precomputeSeconds: built.precomputeSeconds, peakRssMb: built.peakRssMb, snapshotMb: built.snapshotMb, models: built.models, hybrid: built.hybrid },
     };
     if (args.out) fs.writeFileSync(args.out, JSON.stringify(report, null, 2));
-    const row = (name: string, x: Round) => `| ${name} | ${fmt(x.rps)} | ${x.p50.toFixed(2)} | ${x.p90.toFixed(2)} | ${x.p99.toFixed(2)} | ${x.max.toFixed(1)} | ${x.failed} | ${fmt(x.bytes)} |`;
+    const row = (name: string, x: Round) => `| ${name} | ${fmt(x.rps)} | ${x.p50.toFixed(2)} | ${x.p90.toFixed(2)} | ${x.p99.toFixed(2)} | ${x.max.toFixed(1)} | ${x.failed} | ${fmt(x.bytes)} | ${x.cpuUsPerRequest.toFixed(1)} | ${(100 * x.loadgenCpuShare).toFixed(0)} % |`;
     const lines = [
       `Machine: ${m.nproc} cores (${m.model}), ${m.memGiB} GiB, Node ${m.node}, ${m.date}`,
       `World: ${fmt(users)} users × ${days} days (seed ${seed}): ${fmt(built.counts.users ?? 0)} user keys, ${fmt(built.counts.items ?? 0)} items, ${fmt(built.counts.interactions ?? 0)} interactions, ${fmt(built.counts.edges ?? 0)} social ties, ${fmt(built.counts.baskets ?? 0)} baskets; ${fmt(built.counts.usersWithLists ?? 0)} users with precomputed lists`,
-      `Load: ${connections} connections, closed loop, ${warmup} s warm-up + ${seconds} s measured, median of ${rounds} alternating rounds`,
+      `Load: ${connections} connections, closed loop, ${warmup} s warm-up + ${seconds} s measured, median of ${rounds} alternating rounds${pinned ? '; servers pinned to core 0, load generator to core 1' : ''}`,
       '',
-      '| server | req/s | p50 ms | p90 ms | p99 ms | max ms | failed | bytes/answer |',
-      '|---|---:|---:|---:|---:|---:|---:|---:|',
+      '| server | req/s | p50 ms | p90 ms | p99 ms | max ms | failed | bytes/answer | server CPU µs/request | load generator CPU |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
       row('liebian `GET /api/v1/recommendations` (home, known users, n=20)', L),
       row('bare Fastify route, fixed list of the same size', B),
       row('liebian, mixed placements (60 % home, 20 % product, 10 % cart, 5 % anonymous, 5 % non-personalised)', M),
       '',
-      `Liebian's throughput is ${(100 * L.rps / B.rps).toFixed(0)} % of the bare route's (target ≥ 40 %); p99 ${L.p99.toFixed(2)} ms (target < 10 ms).`,
+      `Liebian's throughput is ${(100 * L.rps / B.rps).toFixed(0)} % of the bare route's (target ≥ 40 %); p99 ${L.p99.toFixed(2)} ms (target < 10 ms). Per request Liebian's server used ${L.cpuUsPerRequest.toFixed(1)} µs of CPU, the bare one ${B.cpuUsPerRequest.toFixed(1)} µs (${(100 * B.cpuUsPerRequest / L.cpuUsPerRequest).toFixed(0)} %): when the load generator is the bottleneck (2 cores), throughput understates the gap and this ratio is the fairer one.`,
       '',
       `Training (this process, one thread): ${built.trainSeconds.toFixed(1)} s in all, of which precomputing the lists ${built.precomputeSeconds.toFixed(1)} s; peak RSS ${fmt(built.peakRssMb)} MB; snapshot ${fmt(built.snapshotMb)} MB (+ the inspector's per-model lists on disk).`,
       '',

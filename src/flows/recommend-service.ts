@@ -5,7 +5,7 @@ import type { OpStore } from '../platform/opstore/index.ts';
 import type { EventStoreDb } from '../platform/eventstore/duckdb.ts';
 import { eventQueries, eventStoreCursor } from '../modules/events/index.ts';
 import {
-  answerJson, answerObject, CatalogView, compileRules, type Answer, currentVersion, LiveActivity, loadSnapshot, readTops, recommendStore, serve, ServingModel, signToken,
+  answerBuffer, answerObject, CatalogView, compileRules, type Answer, currentVersion, LiveActivity, loadSnapshot, readTops, recommendStore, serve, ServingModel, signToken,
   verifyToken, type CompiledRules, type Lang, type LiveProduct, type Placement, type RecommendSettings, type TrackingClaims, type TrainProgress,
 } from '../modules/recommend/index.ts';
 import { readCatalog } from './recommend-data.ts';
@@ -197,10 +197,10 @@ export class RecommendService {
     return a.model && a.view ? answerObject(a.model, a.view, a.items, p.lang, a.personalised, a.token) : { items: [], model: { version: null }, personalized: a.personalised, trackingToken: a.token };
   }
 
-  /** The same answer as JSON text (the HTTP hot path: no JSON.stringify of the whole object). */
-  recommendJson(st: WorkspaceState, p: RecommendParams, now = Date.now()): string {
+  /** The same answer as UTF-8 JSON bytes (the HTTP hot path: assembled from pre-encoded pieces). */
+  recommendBytes(st: WorkspaceState, p: RecommendParams, now = Date.now()): Buffer {
     const a = this.answer(st, p, now);
-    return a.model && a.view ? answerJson(a.model, a.view, a.items, p.lang, a.personalised, a.token) : JSON.stringify({ items: [], model: { version: null }, personalized: a.personalised, trackingToken: a.token });
+    return a.model && a.view ? answerBuffer(a.model, a.view, a.items, p.lang, a.personalised, a.token) : Buffer.from(JSON.stringify({ items: [], model: { version: null }, personalized: a.personalised, trackingToken: a.token }));
   }
 
   private answer(st: WorkspaceState, p: RecommendParams, now: number) {
@@ -212,9 +212,12 @@ export class RecommendService {
     const live = personalised && userKey ? this.live.get(st.ws)?.get(userKey) : undefined;
     const r = serve(model, view, rules, { placement: p.placement, userKey, context: p.productIds, n: p.n, personalised, exclude: p.exclude, nowSec: now / 1000 }, live);
     const items = r.items;
-    let itemsJson = '';
-    for (let k = 0; k < items.length; k++) itemsJson += (k ? ',' : '') + model.idJson(items[k]!.item);
-    const token = signToken(st.secret, { ...claims, items: items.map((c) => model.snapshot.itemIds[c.item]!), sources: items.map((c) => c.sources) }, itemsJson);
+    let itemsJson = '', sourcesJson = '';
+    for (let k = 0; k < items.length; k++) {
+      itemsJson += (k ? ',' : '') + model.idJson(items[k]!.item);
+      sourcesJson += (k ? ',' : '') + items[k]!.sources;
+    }
+    const token = signToken(st.secret, claims, { items: itemsJson, sources: sourcesJson });
     return { model, view, items, personalised, token };
   }
 

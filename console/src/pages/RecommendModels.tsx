@@ -76,7 +76,7 @@ export default function RecommendModels() {
                     {t('rec.counts', { users: fmtInt(lang, data.counts.users), items: fmtInt(lang, data.counts.items), interactions: fmtInt(lang, data.counts.interactions), edges: fmtInt(lang, data.counts.edges) })}
                   </Descriptions.Item>
                 )}
-                {data.validation && <Descriptions.Item label={t('rec.validationLabel')} span={2}>{t('rec.validation', { users: fmtInt(lang, data.validation.users), split: data.validation.split })}</Descriptions.Item>}
+                {data.validation && <Descriptions.Item label={t('rec.validationLabel')} span={2}>{t('rec.validation', { users: fmtInt(lang, data.validation.users), split: t(data.validation.split.startsWith('time') ? 'rec.split.time' : 'rec.split.random') })}</Descriptions.Item>}
                 {last && (
                   <Descriptions.Item label={t('rec.lastTraining')} span={2}>
                     <Tag color={last.outcome === 'trained' ? 'green' : last.outcome === 'skipped' ? 'default' : 'red'}>{t(`rec.outcome.${last.outcome}` as MessageKey)}</Tag>

@@ -63,7 +63,7 @@ export function recommendRoutes(app: FastifyInstance, engine: Engine, auth: Auth
       const q = parse(RecommendQuery, req.query, 'query');
       const st = svc.loaded(ctxOf(req).workspaceId) ?? (await svc.workspace(ctxOf(req).workspaceId));
       reply.type('application/json; charset=utf-8');
-      return svc.recommendJson(st, {
+      return svc.recommendBytes(st, {
         userId: q.userId, anonymousId: q.anonymousId, placement: q.placement, productIds: q.productId, n: q.n,
         personalization: q.personalization, exclude: q.exclude, lang: pickLang(q.lang, req.headers['accept-language']),
       });

@@ -42,4 +42,4 @@ export { associationRules, type FbtRules } from './serving/fbt.ts';
 export * as recommendStore from './serving/store.ts';
 export { SparseBlend } from './serving/blend.ts';
 export { prepare, type Prepared } from './serving/prepare.ts';
-export { answerJson, answerObject, type Answer } from './serving/answer.ts';
+export { answerBuffer, answerObject, type Answer } from './serving/answer.ts';

@@ -1,4 +1,6 @@
 import type { ServingModel } from './model.ts';
+import { reasonText } from './reasons.ts';
+import type { Lang, Reason } from './types.ts';
 import type { PlacementSettings } from './settings.ts';
 
 /** A product as the catalog holds it now (stock and price change between trainings). */
@@ -24,6 +26,27 @@ export class CatalogView {
   readonly names: string[];
   readonly categories: string[];
   readonly brands: string[];
+
+  private reasons = new Map<string, Map<number, Buffer>>();
+
+  /** An item's display name (its product id when it has none). */
+  readonly nameOf = (i: number): string => this.names[i] || this.model.snapshot.itemIds[i]!;
+
+  /**
+   * A reason's JSON string in UTF-8 for this view (names are the view's), cached by language,
+   * reason code and argument (an item, a count or a category); `reason` is rendered on a miss.
+   */
+  reasonJson(lang: Lang, code: number, arg: number, reason: Reason): Buffer {
+    let byKey = this.reasons.get(lang);
+    if (!byKey) this.reasons.set(lang, (byKey = new Map()));
+    const key = code * 0x1000000 + arg;
+    let b = byKey.get(key);
+    if (!b) {
+      if (byKey.size > 200_000) byKey.clear();
+      byKey.set(key, (b = Buffer.from(JSON.stringify(reasonText(reason, lang, this.nameOf)), 'utf8')));
+    }
+    return b;
+  }
 
   constructor(readonly model: ServingModel, products: Iterable<LiveProduct> | null) {
     const a = model.snapshot.arrays, n = model.nItems;

@@ -6,6 +6,9 @@ export interface Candidate {
   score: number;
   sources: number;
   reason: Reason;
+  /** The reason as the pool stored it (R code and its argument), when it came from a pool. */
+  code?: number;
+  arg?: number;
 }
 
 /** What the final ranking needs to know, independent of where the candidates came from. */
@@ -208,7 +211,7 @@ export function rankPool(pool: CandidatePool, spec: RankSpec, n: number, reason:
       score = Math.max(top, pool.score[q]!);
       eligible[q] = 0;
     }
-    out.push({ item: i, score, sources: src, reason: { code: 'pinned' } });
+    out.push({ item: i, score, sources: src, reason: { code: 'pinned' }, code: R.Pinned, arg: 0 });
   }
   // the others by boosted score, best first (ties: lower item first): insertion sort, pools are small
   const order = sc.order;
@@ -287,7 +290,8 @@ export function rankPool(pool: CandidatePool, spec: RankSpec, n: number, reason:
 type Counts = { cat: Map<number, number> | null; brand: Map<number, number> | null };
 
 function entry(pool: CandidatePool, k: number, reason: (code: number, arg: number) => Reason): Candidate {
-  return { item: pool.item[k]!, score: pool.score[k]!, sources: pool.src[k]!, reason: reason(pool.code[k]!, pool.arg[k]!) };
+  const code = pool.code[k]!, arg = pool.arg[k]!;
+  return { item: pool.item[k]!, score: pool.score[k]!, sources: pool.src[k]!, reason: reason(code, arg), code, arg };
 }
 
 function capped(spec: RankSpec, c: Counts, i: number): boolean {

@@ -46,7 +46,9 @@ const ITEM_TO_ITEM = sourceBit('itemknn') | SESSION;
  */
 export function serve(model: ServingModel, view: CatalogView, rules: CompiledRules, req: ServeRequest, live: LiveSignals | undefined): ServeResult {
   const a = model.snapshot.arrays;
-  const blocked = new Set<number>();
+  // items blocked for this request: a generation-stamped mark per item (no Set per request)
+  const mark = model.blockMark, gen = model.nextBlockGeneration();
+  const blocked = { add: (i: number) => void (mark[i] = gen) };
   for (const id of req.exclude) {
     const i = model.itemIndex.get(id);
     if (i !== undefined) blocked.add(i);
@@ -68,7 +70,8 @@ export function serve(model: ServingModel, view: CatalogView, rules: CompiledRul
       if (i !== undefined && p.ts >= since) blocked.add(i);
     }
   }
-  const isEligible = (i: number) => rules.eligible[i] === 1 && !blocked.has(i);
+  const eligible = rules.eligible;
+  const isEligible = (i: number) => eligible[i] === 1 && mark[i] !== gen;
   const pool = model.pool;
   pool.reset();
   const maxPop = model.maxPop || 1;
@@ -166,7 +169,9 @@ export function serve(model: ServingModel, view: CatalogView, rules: CompiledRul
   return { items, known };
 }
 
-/** A pool's (code, argument) as a Reason. */
+const NEW_ITEM: Reason = { code: 'new_item' }, PINNED: Reason = { code: 'pinned' }, POPULAR_R: Reason = { code: 'popular' }, FOR_YOU: Reason = { code: 'for_you' };
+
+/** A pool's (code, argument) as a Reason (argument-free reasons are shared constants: read-only). */
 function reasonOf(code: number, arg: number, categories: string[]): Reason {
   switch (code) {
     case R.FriendsBought: return { code: 'friends_bought', count: arg };
@@ -176,11 +181,11 @@ function reasonOf(code: number, arg: number, categories: string[]): Reason {
     case R.AlsoViewed: return { code: 'also_viewed', anchor: arg };
     case R.Similar: return { code: 'similar', anchor: arg };
     case R.BoughtTogether: return { code: 'bought_together', anchor: arg };
-    case R.NewItem: return { code: 'new_item' };
+    case R.NewItem: return NEW_ITEM;
     case R.PopularCategory: return { code: 'popular_category', text: categories[arg] ?? '' };
-    case R.Pinned: return { code: 'pinned' };
-    case R.Popular: return { code: 'popular' };
-    default: return { code: 'for_you' };
+    case R.Pinned: return PINNED;
+    case R.Popular: return POPULAR_R;
+    default: return FOR_YOU;
   }
 }
 

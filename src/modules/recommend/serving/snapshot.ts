@@ -199,7 +199,55 @@ export async function loadSnapshot(dir: string): Promise<Snapshot> {
   const arrays: Record<string, Typed> = {};
   for (const [name, a] of Object.entries(meta.arrays)) arrays[name] = new CTOR[a.type](buf, base + a.offset, a.length);
   const keys = JSON.parse(keysText) as { users: string[]; items: string[]; names: string[] };
-  return { meta, userKeys: keys.users, itemIds: keys.items, itemNames: keys.names, arrays: arrays as unknown as SnapshotArrays };
+  return { meta, userKeys: keys.users, itemIds: keys.items, itemNames: keys.names, arrays: shaped(arrays) };
+}
+
+/**
+ * The arrays as one object literal with every field in a fixed order: an object built key by
+ * key from the file's index can end up a slow (dictionary) object, and serving reads these
+ * fields on every request.
+ */
+function shaped(raw: Record<string, Typed>): SnapshotArrays {
+  const get = (name: string): Typed => {
+    const a = raw[name];
+    if (!a) throw new Error(`snapshot: array ${name} is missing`);
+    return a;
+  };
+  return {
+    itemCategory: get('itemCategory') as SnapshotArrays['itemCategory'],
+    itemBrand: get('itemBrand') as SnapshotArrays['itemBrand'],
+    itemPrice: get('itemPrice') as SnapshotArrays['itemPrice'],
+    itemFirstSeen: get('itemFirstSeen') as SnapshotArrays['itemFirstSeen'],
+    popScore: get('popScore') as SnapshotArrays['popScore'],
+    popOrder: get('popOrder') as SnapshotArrays['popOrder'],
+    candPtr: get('candPtr') as SnapshotArrays['candPtr'],
+    candItem: get('candItem') as SnapshotArrays['candItem'],
+    candScore: get('candScore') as SnapshotArrays['candScore'],
+    candSources: get('candSources') as SnapshotArrays['candSources'],
+    candAnchor: get('candAnchor') as SnapshotArrays['candAnchor'],
+    candFriendsBought: get('candFriendsBought') as SnapshotArrays['candFriendsBought'],
+    candFriendsShared: get('candFriendsShared') as SnapshotArrays['candFriendsShared'],
+    candFlags: get('candFlags') as SnapshotArrays['candFlags'],
+    histPtr: get('histPtr') as SnapshotArrays['histPtr'],
+    histItem: get('histItem') as SnapshotArrays['histItem'],
+    histTs: get('histTs') as SnapshotArrays['histTs'],
+    histKinds: get('histKinds') as SnapshotArrays['histKinds'],
+    purchPtr: get('purchPtr') as SnapshotArrays['purchPtr'],
+    purchItem: get('purchItem') as SnapshotArrays['purchItem'],
+    purchTs: get('purchTs') as SnapshotArrays['purchTs'],
+    nbrPtr: get('nbrPtr') as SnapshotArrays['nbrPtr'],
+    nbrItem: get('nbrItem') as SnapshotArrays['nbrItem'],
+    nbrScore: get('nbrScore') as SnapshotArrays['nbrScore'],
+    nbrSources: get('nbrSources') as SnapshotArrays['nbrSources'],
+    fbtPtr: get('fbtPtr') as SnapshotArrays['fbtPtr'],
+    fbtItem: get('fbtItem') as SnapshotArrays['fbtItem'],
+    fbtConf: get('fbtConf') as SnapshotArrays['fbtConf'],
+    fbtLift: get('fbtLift') as SnapshotArrays['fbtLift'],
+    fbtSupport: get('fbtSupport') as SnapshotArrays['fbtSupport'],
+    sessPtr: get('sessPtr') as SnapshotArrays['sessPtr'],
+    sessItem: get('sessItem') as SnapshotArrays['sessItem'],
+    sessScore: get('sessScore') as SnapshotArrays['sessScore'],
+  };
 }
 
 /** One user's top lists per model (from tops.bin), or null when the snapshot has none. */
