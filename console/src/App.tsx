@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { App as AntApp, Button, ConfigProvider, Layout, Menu, Result, Segmented, Space, Typography } from 'antd';
-import { BulbOutlined, DashboardOutlined, LogoutOutlined, TeamOutlined, ThunderboltOutlined, UserOutlined } from '@ant-design/icons';
+import { BulbOutlined, DashboardOutlined, FundOutlined, LogoutOutlined, TeamOutlined, ThunderboltOutlined, UserOutlined } from '@ant-design/icons';
 import enUS from 'antd/locale/en_US';
 import zhCN from 'antd/locale/zh_CN';
 import { clearSession, getSessionUser, getToken, setUnauthorizedHandler } from './api';
@@ -12,6 +12,7 @@ import EventsPage from './pages/Events';
 import UsersPage from './pages/Users';
 import UserDetailPage from './pages/UserDetail';
 import RecommendPage from './pages/Recommend';
+import ProfilesPage from './pages/profiles/ProfilesPage';
 
 const { Header, Sider, Content } = Layout;
 
@@ -21,6 +22,7 @@ const isRecommendPath = () => window.location.pathname.replace(/\/+$/, '') === '
 function menuKey(route: Route): string {
   if (route.name === 'users' || route.name === 'user') return '/users';
   if (route.name === 'events') return '/events';
+  if (route.name === 'profiles') return '/profiles';
   if (isRecommendPath()) return '/recommend';
   return '/';
 }
@@ -36,6 +38,8 @@ function Page({ route }: { route: Route }) {
       return <UsersPage q={route.q} />;
     case 'user':
       return <UserDetailPage key={route.profileId} profileId={route.profileId} />;
+    case 'profiles':
+      return <ProfilesPage />;
     default:
       if (isRecommendPath()) return <RecommendPage />;
       return (
@@ -61,6 +65,7 @@ function Shell({ route }: { route: Route }) {
     { key: '/', icon: <DashboardOutlined />, label: <a {...linkProps('/')} data-testid="nav-overview">{t('menu.overview')}</a> },
     { key: '/events', icon: <ThunderboltOutlined />, label: <a {...linkProps('/events')} data-testid="nav-events">{t('menu.events')}</a> },
     { key: '/users', icon: <TeamOutlined />, label: <a {...linkProps('/users')} data-testid="nav-users">{t('menu.users')}</a> },
+    { key: '/profiles', icon: <FundOutlined />, label: <a {...linkProps('/profiles')} data-testid="nav-profiles">{t('menu.profiles')}</a> },
     { key: '/recommend', icon: <BulbOutlined />, label: <a {...linkProps('/recommend')} data-testid="nav-recommend">{t('menu.recommend')}</a> },
   ];
   return (

@@ -1,10 +1,13 @@
 import { createContext, createElement, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { profilesEn, profilesZh } from './messages/profiles';
 
 export type Lang = 'zh-CN' | 'en';
 export const LANGS: Lang[] = ['zh-CN', 'en'];
 const STORAGE_KEY = 'liebian.lang';
 
 const zh = {
+  // profile analytics and User 360 (messages/profiles.ts)
+  ...profilesZh,
   'app.name': '裂变',
   'app.subtitle': '社交电商精准营销引擎',
   'menu.overview': '概览',
@@ -217,6 +220,7 @@ const zh = {
 export type MessageKey = keyof typeof zh;
 
 const en: Record<MessageKey, string> = {
+  ...profilesEn,
   'app.name': 'Liebian',
   'app.subtitle': 'Social e-commerce precision marketing',
   'menu.overview': 'Overview',

@@ -31,6 +31,11 @@ export type Route =
   | { name: 'events' }
   | { name: 'users'; q: string }
   | { name: 'user'; profileId: string }
+  | { name: 'profiles' }
+  | { name: 'segments' }
+  | { name: 'segmentNew' }
+  | { name: 'segmentsAuto' }
+  | { name: 'segment'; segmentId: string; edit: boolean }
   | { name: 'notFound' };
 
 export function matchRoute(pathWithQuery: string): Route {
@@ -42,6 +47,12 @@ export function matchRoute(pathWithQuery: string): Route {
   if (clean === '/users') return { name: 'users', q: new URLSearchParams(query).get('q') ?? '' };
   const m = /^\/users\/([^/]+)$/.exec(clean);
   if (m?.[1]) return { name: 'user', profileId: decodeURIComponent(m[1]) };
+  if (clean === '/profiles') return { name: 'profiles' };
+  if (clean === '/segments') return { name: 'segments' };
+  if (clean === '/segments/new') return { name: 'segmentNew' };
+  if (clean === '/segments/auto') return { name: 'segmentsAuto' };
+  const sg = /^\/segments\/([^/]+)(\/edit)?$/.exec(clean);
+  if (sg?.[1]) return { name: 'segment', segmentId: decodeURIComponent(sg[1]), edit: Boolean(sg[2]) };
   return { name: 'notFound' };
 }
 
