@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import { Button, Card, Col, Descriptions, Empty, Row, Space, Table, Tag, Timeline, Typography } from 'antd';
+import { Button, Card, Col, Descriptions, Empty, Row, Space, Table, Tag, Timeline, Tooltip, Typography } from 'antd';
 import { ArrowLeftOutlined } from '@ant-design/icons';
 import type { ColumnsType } from 'antd/es/table';
 import type { EChartsCoreOption } from 'echarts/core';
@@ -10,6 +10,7 @@ import { fmtInt, fmtMoney, fmtTime, fmtValue } from '../format';
 import { useLoad } from '../hooks';
 import { useI18n, type MessageKey, type T } from '../i18n';
 import { linkProps, navigate } from '../router';
+import { User360Panels } from './user360/User360Panels';
 
 type Order = UserProfile['orders'][number];
 type Trait = UserProfile['traits'][number];
@@ -73,7 +74,16 @@ export default function UserDetailPage({ profileId }: { profileId: string }) {
     { title: t('col.firstSeen'), dataIndex: 'firstSeen', width: 180, render: (v: string) => fmtTime(lang, v) },
   ];
   const traitCols: ColumnsType<Trait> = [
-    { title: t('col.key'), dataIndex: 'key', width: 160 },
+    {
+      title: t('col.key'),
+      dataIndex: 'key',
+      width: 160,
+      render: (k: string, r) => (
+        <Tooltip title={t('u360.identifyTraitDef', { key: k, time: fmtTime(lang, r.updatedAt) })}>
+          <span style={{ cursor: 'help' }}>{k}</span>
+        </Tooltip>
+      ),
+    },
     { title: t('col.value'), dataIndex: 'value', ellipsis: true, render: (v: unknown) => fmtValue(v) },
     { title: t('col.updatedAt'), dataIndex: 'updatedAt', width: 180, render: (v: string) => fmtTime(lang, v) },
   ];
@@ -134,6 +144,9 @@ export default function UserDetailPage({ profileId }: { profileId: string }) {
                   </Descriptions.Item>
                 </Descriptions>
               </Card>
+            </Col>
+            <Col xs={24}>
+              <User360Panels profile={data} />
             </Col>
             <Col xs={24} xl={12}>
               <Card title={t('user.identities')}>
