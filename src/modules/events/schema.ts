@@ -64,6 +64,51 @@ const MIGRATIONS: Array<{ version: number; sql: string[] }> = [
          order by day, workspace_id`,
     ],
   },
+  {
+    // Social influence (src/modules/profiles/influence.ts, docs/profiles.md "Social influence"):
+    // the social actions extracted from the log (edges, invites, shares, share touches, orders),
+    // the profile-level graph as of the traits' day, its PageRank, and the influence traits.
+    version: 4,
+    sql: [
+      `create table if not exists social_actions (
+        workspace_id varchar not null, seq bigint not null, ts timestamptz not null, kind varchar not null,
+        user_id varchar, anonymous_id varchar, other_user_id varchar, share_id varchar, parent_share_id varchar,
+        invite_id varchar, order_id varchar, amount decimal(18,2))`,
+      `create table if not exists influence_edges (
+        workspace_id varchar not null, type varchar not null, src varchar not null, dst varchar not null)`,
+      `create table if not exists influence_centrality (
+        workspace_id varchar not null, profile_id varchar not null, centrality double not null, percentile double not null)`,
+      `alter table computed_traits add column followers integer`,
+      `alter table computed_traits add column following integer`,
+      `alter table computed_traits add column friends integer`,
+      `alter table computed_traits add column invites_sent integer`,
+      `alter table computed_traits add column invites_accepted integer`,
+      `alter table computed_traits add column shares integer`,
+      `alter table computed_traits add column share_clicks integer`,
+      `alter table computed_traits add column downstream_orders integer`,
+      `alter table computed_traits add column downstream_gmv decimal(18,2)`,
+      `alter table computed_traits add column centrality double`,
+      `alter table computed_traits add column centrality_percentile double`,
+      `alter table computed_traits add column is_kol boolean`,
+    ],
+  },
+  {
+    // Segments (src/modules/segments, docs/segments.md): materialised membership of saved segments,
+    // every entry and exit with its time (segment_changes.id orders them for consumers), and the
+    // size after each refresh (membership size over time).
+    version: 5,
+    sql: [
+      `create table if not exists segment_members (
+        workspace_id varchar not null, segment_id varchar not null, profile_id varchar not null, since timestamptz not null)`,
+      `create sequence if not exists segment_change_ids`,
+      `create table if not exists segment_changes (
+        id bigint not null default nextval('segment_change_ids'), workspace_id varchar not null, segment_id varchar not null,
+        profile_id varchar not null, change varchar not null, reason varchar not null, changed_at timestamptz not null)`,
+      `create table if not exists segment_sizes (
+        workspace_id varchar not null, segment_id varchar not null, refreshed_at timestamptz not null, size bigint not null,
+        entered bigint not null, exited bigint not null, ms bigint not null)`,
+    ],
+  },
 ];
 
 export async function migrateEventStore(db: EventStoreDb): Promise<number[]> {
