@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { App as AntApp, Button, ConfigProvider, Layout, Menu, Result, Segmented, Space, Typography } from 'antd';
-import { BulbOutlined, DashboardOutlined, FundOutlined, LogoutOutlined, TeamOutlined, ThunderboltOutlined, UserOutlined } from '@ant-design/icons';
+import { BulbOutlined, DashboardOutlined, FundOutlined, PartitionOutlined, LogoutOutlined, TeamOutlined, ThunderboltOutlined, UserOutlined } from '@ant-design/icons';
 import enUS from 'antd/locale/en_US';
 import zhCN from 'antd/locale/zh_CN';
 import { clearSession, getSessionUser, getToken, setUnauthorizedHandler } from './api';
@@ -13,6 +13,10 @@ import UsersPage from './pages/Users';
 import UserDetailPage from './pages/UserDetail';
 import RecommendPage from './pages/Recommend';
 import ProfilesPage from './pages/profiles/ProfilesPage';
+import SegmentListPage from './pages/segments/SegmentListPage';
+import SegmentBuilderPage from './pages/segments/SegmentBuilderPage';
+import SegmentDetailPage from './pages/segments/SegmentDetailPage';
+import AutoSegmentsPage from './pages/segments/AutoSegmentsPage';
 
 const { Header, Sider, Content } = Layout;
 
@@ -23,6 +27,7 @@ function menuKey(route: Route): string {
   if (route.name === 'users' || route.name === 'user') return '/users';
   if (route.name === 'events') return '/events';
   if (route.name === 'profiles') return '/profiles';
+  if (route.name === 'segments' || route.name === 'segment' || route.name === 'segmentNew' || route.name === 'segmentsAuto') return '/segments';
   if (isRecommendPath()) return '/recommend';
   return '/';
 }
@@ -40,6 +45,14 @@ function Page({ route }: { route: Route }) {
       return <UserDetailPage key={route.profileId} profileId={route.profileId} />;
     case 'profiles':
       return <ProfilesPage />;
+    case 'segments':
+      return <SegmentListPage />;
+    case 'segmentNew':
+      return <SegmentBuilderPage key="new" />;
+    case 'segmentsAuto':
+      return <AutoSegmentsPage />;
+    case 'segment':
+      return route.edit ? <SegmentBuilderPage key={`edit:${route.segmentId}`} segmentId={route.segmentId} /> : <SegmentDetailPage key={route.segmentId} segmentId={route.segmentId} />;
     default:
       if (isRecommendPath()) return <RecommendPage />;
       return (
@@ -66,6 +79,7 @@ function Shell({ route }: { route: Route }) {
     { key: '/events', icon: <ThunderboltOutlined />, label: <a {...linkProps('/events')} data-testid="nav-events">{t('menu.events')}</a> },
     { key: '/users', icon: <TeamOutlined />, label: <a {...linkProps('/users')} data-testid="nav-users">{t('menu.users')}</a> },
     { key: '/profiles', icon: <FundOutlined />, label: <a {...linkProps('/profiles')} data-testid="nav-profiles">{t('menu.profiles')}</a> },
+    { key: '/segments', icon: <PartitionOutlined />, label: <a {...linkProps('/segments')} data-testid="nav-segments">{t('menu.segments')}</a> },
     { key: '/recommend', icon: <BulbOutlined />, label: <a {...linkProps('/recommend')} data-testid="nav-recommend">{t('menu.recommend')}</a> },
   ];
   return (

@@ -1,5 +1,6 @@
 import { createContext, createElement, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { profilesEn, profilesZh } from './messages/profiles';
+import { segmentsEn, segmentsZh } from './messages/segments';
 
 export type Lang = 'zh-CN' | 'en';
 export const LANGS: Lang[] = ['zh-CN', 'en'];
@@ -8,6 +9,8 @@ const STORAGE_KEY = 'liebian.lang';
 const zh = {
   // profile analytics and User 360 (messages/profiles.ts)
   ...profilesZh,
+  // segments (messages/segments.ts)
+  ...segmentsZh,
   'app.name': '裂变',
   'app.subtitle': '社交电商精准营销引擎',
   'menu.overview': '概览',
@@ -221,6 +224,7 @@ export type MessageKey = keyof typeof zh;
 
 const en: Record<MessageKey, string> = {
   ...profilesEn,
+  ...segmentsEn,
   'app.name': 'Liebian',
   'app.subtitle': 'Social e-commerce precision marketing',
   'menu.overview': 'Overview',
