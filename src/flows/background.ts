@@ -5,6 +5,7 @@ import { trimOutbox, outboxBacklog } from '../modules/ingest/index.ts';
 import { pumpBatch, EVENT_STORE_CONSUMER } from './pump-events.ts';
 import { projectBatch, PROJECTOR } from './project-events.ts';
 import { traitsStep } from './traits-incremental.ts';
+import { segmentsStep } from './segments-refresh.ts';
 
 /**
  * The consumers of the outbox, run as loops in the server process: the event-store pump and the
@@ -30,6 +31,8 @@ export class BackgroundWorkers {
     this.loops.push(this.loop('pump', () => pumpBatch(this.op, this.es)));
     this.loops.push(this.loop('projector', () => projectBatch(this.op, 2000)));
     this.loops.push(this.loop('traits', () => traitsStep(this.op, this.es)));
+    // Saved segments follow the traits: refreshed when a traits pass moved on (throttled), and on their schedule.
+    this.loops.push(this.loop('segments', () => segmentsStep(this.op, this.es)));
     let trimmed = 0;
     let analyzedAt = Date.now();
     this.loops.push(this.loop('trim', async () => {

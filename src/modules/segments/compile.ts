@@ -37,9 +37,10 @@ class Params {
     this.values.push(listValue([...v]));
     return `$${this.values.length}::varchar[]`;
   }
+  /** A list of numbers, bound as text and cast (the client infers a list's type from its first item). */
   nums(v: readonly number[]): string {
-    this.values.push(listValue([...v]));
-    return `$${this.values.length}::double[]`;
+    this.values.push(listValue(v.map((x) => String(x))));
+    return `$${this.values.length}::varchar[]::double[]`;
   }
   time(ms: number): string {
     return `${this.add(new Date(ms).toISOString())}::timestamptz`;

@@ -172,7 +172,7 @@ export interface SizePoint { at: string; size: number; entered: number; exited: 
 /** Size after each refresh (the last `limit` refreshes, oldest first). */
 export async function sizeHistory(es: EventStoreDb, ws: string, segmentId: string, limit = 1000): Promise<SizePoint[]> {
   const r = await es.read<{ at: Date; size: number; entered: number; exited: number; ms: number }>(
-    `select * from (select refreshed_at as at, size, entered, exited, ms from segment_sizes where workspace_id = $1 and segment_id = $2 order by refreshed_at desc limit $3) order by at`,
+    `select refreshed_at as "at", size, entered, exited, ms from (select * from segment_sizes where workspace_id = $1 and segment_id = $2 order by refreshed_at desc limit $3) order by refreshed_at`,
     [ws, segmentId, limit],
   );
   return r.map((x) => ({ at: x.at.toISOString(), size: Number(x.size), entered: Number(x.entered), exited: Number(x.exited), ms: Number(x.ms) }));
