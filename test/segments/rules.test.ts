@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { checkRule, expandRule, measureRule, referenceEvaluate, type RefWorld, type Rule } from '../../src/modules/segments/index.ts';
 import { compileForWorkspace, evaluationTime, prepareRule } from '../../src/flows/segments-evaluate.ts';
 import { loadWorld, openTestStores, type Stores } from './world.ts';
+import { forEachOpStore } from '../helpers/stores.ts';
 
 const AS_OF = '2026-03-31';
 const NOW = Date.parse('2026-04-01T00:00:00Z');
@@ -40,11 +41,11 @@ const world: RefWorld = {
   ],
 };
 
-describe('segment rules on a hand-made world: SQL and reference agree, and equal the expected people', () => {
+forEachOpStore('segment rules on a hand-made world: SQL and reference agree, and equal the expected people', (getDb) => {
   let s: Stores;
   let ws: string;
   before(async () => {
-    s = await openTestStores();
+    s = await openTestStores(getDb());
     ws = await loadWorld(s, world, AS_OF);
   });
   after(async () => s.close());
