@@ -13,7 +13,7 @@ export function SocialEditor({ rule, path }: { rule: SocialRule; path: Path }) {
     <Space wrap size={6} data-testid="cond-social">
       <Select
         size="small"
-        style={{ width: 170 }}
+        style={{ width: 200 }}
         value={rule.social}
         onChange={(s: string) => set(path, s === 'near_kol' ? { social: s, hops: 1 } : { social: s, of: rule.of ?? { userId: '' } })}
         options={SOCIAL_RELATIONS.map((s) => ({ value: s, label: t(`seg.social.${s}` as MessageKey) }))}

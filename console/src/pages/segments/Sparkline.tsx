@@ -10,7 +10,7 @@ export function Sparkline({ values, testId }: { values: number[]; testId?: strin
       grid: { left: 2, right: 2, top: 4, bottom: 4 },
       xAxis: { type: 'category', show: false, data: values.map((_, i) => i) },
       yAxis: { type: 'value', show: false, scale: true },
-      series: [{ type: 'line', data: values, showSymbol: values.length === 1, symbolSize: 4, lineStyle: { width: 1.5, color: '#fa541c' }, areaStyle: { color: 'rgba(250,84,28,0.12)' } }],
+      series: [{ type: 'line', data: values, showSymbol: values.length === 1, symbolSize: 4, itemStyle: { color: '#fa541c' }, lineStyle: { width: 1.5, color: '#fa541c' }, areaStyle: { color: 'rgba(250,84,28,0.12)' } }],
     }),
     [values],
   );

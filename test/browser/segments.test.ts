@@ -1,0 +1,154 @@
+// Browser test of the profile analytics, User 360 and segment pages, on the real server with the
+// demo world (harness.ts). Every number the page shows is checked against the API.
+//   npm run build:console && node scripts/run-tests.mjs browser/segments
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { numberIn, paintedPixels, skipReason, startHarness, type Harness } from './harness.ts';
+
+interface RfmJson { buyers: number; cells: { r: number; f: number; buyers: number }[]; segments: { segment: string; buyers: number }[] }
+interface LifecycleJson { stages: Record<string, number>; flows: unknown[] }
+interface PreviewJson { count: number; sample: { profileId: string; userId: string | null }[] }
+interface TraitsJson { traits: Record<string, unknown> | null; lifecycleHistory: unknown[] }
+
+test('console: RFM grid, lifecycle, User 360, segment builder with live count, save, list', { timeout: 420_000 }, async (t) => {
+  if (skipReason) {
+    t.skip(skipReason);
+    return;
+  }
+  const h: Harness = await startHarness({ diagnostic: (m) => t.diagnostic(m), lang: 'en' });
+  try {
+    const { page, api, waitFor } = h;
+    // The demo world's traits are computed by the background loop after the load.
+    const rfm = await waitFor('computed traits (RFM buyers > 0)', 180_000, async () => {
+      const r = await api<RfmJson>('/api/v1/analytics/rfm');
+      return r.status === 200 && r.json.buyers > 0 ? r.json : undefined;
+    });
+    const lifecycle = (await api<LifecycleJson>('/api/v1/analytics/lifecycle')).json;
+    const people = Object.values(lifecycle.stages).reduce((s, n) => s + n, 0);
+    t.diagnostic(`buyers ${rfm.buyers}, people ${people}, stages ${JSON.stringify(lifecycle.stages)}`);
+
+    // ---- profile analytics: RFM grid and lifecycle ----
+    await page.goto(`${h.baseUrl}/`);
+    await page.getByTestId('nav-profiles').click();
+    await page.getByTestId('page-profiles').waitFor();
+    await page.getByTestId('chart-rfm').locator('canvas').first().waitFor();
+    assert.equal(numberIn(await page.getByTestId('rfm-buyers').innerText()), rfm.buyers, 'buyers shown = API');
+    await waitFor('RFM heatmap painted', 10_000, async () => ((await paintedPixels(page, 'chart-rfm')) > 1000 ? true : undefined));
+    const segRows = page.locator('[data-testid="table-rfm-segments"] tbody tr.ant-table-row');
+    assert.equal(await segRows.count(), 10, 'ten named RFM segments');
+    for (const s of rfm.segments) {
+      const row = segRows.filter({ hasText: s.segment }).first();
+      assert.equal(numberIn((await row.locator('td').nth(1).innerText()).trim()), s.buyers, `${s.segment} buyers`);
+    }
+    for (const [stage, n] of Object.entries(lifecycle.stages)) {
+      assert.equal(numberIn((await page.getByTestId(`stage-${stage}`).innerText()).split('\n').pop() ?? ''), n, `stage ${stage}`);
+    }
+    await waitFor('lifecycle area painted', 10_000, async () => ((await paintedPixels(page, 'chart-lifecycle-daily')) > 1000 ? true : undefined));
+    if (lifecycle.flows.length) await waitFor('lifecycle sankey painted', 10_000, async () => ((await paintedPixels(page, 'chart-lifecycle-flows')) > 1000 ? true : undefined));
+    await h.shot('profiles-en');
+
+    // ---- User 360 of a buyer ----
+    const buyers = (await api<PreviewJson>('/api/v1/segments/preview', { rule: { trait: 'orders', op: 'gte', value: 1 }, sample: 5 })).json;
+    const buyer = buyers.sample[0]!;
+    const traits = (await api<TraitsJson>(`/api/v1/users/${encodeURIComponent(buyer.profileId)}/traits`)).json;
+    await page.goto(`${h.baseUrl}/users/${encodeURIComponent(buyer.profileId)}`);
+    await page.getByTestId('card-computed-traits').waitFor();
+    assert.equal(numberIn(await page.getByTestId('trait-orders').innerText()), Number(traits.traits!.orders), 'orders trait');
+    assert.equal(numberIn(await page.getByTestId('trait-gmv').innerText()), Number(traits.traits!.gmv), 'gmv trait');
+    if (traits.traits!.rfmCell) assert.equal((await page.getByTestId('user-rfm-cell').innerText()).trim(), traits.traits!.rfmCell);
+    await page.getByTestId('trait-label-orders').hover();
+    await page.locator('.ant-tooltip', { hasText: 'Orders up to the as-of day' }).first().waitFor();
+    if (traits.lifecycleHistory.length) await page.getByTestId('user-lifecycle-history').waitFor();
+    await page.getByTestId('card-influence').waitFor();
+    await page.getByTestId('card-cascade').waitFor();
+    await h.shot('user360-en');
+
+    // ---- segment builder: from nothing, the count changes as conditions change ----
+    const apiCount = async (rule: unknown) => (await api<PreviewJson>('/api/v1/segments/preview', { rule, sample: 0 })).json.count;
+    const shownCount = async () => {
+      const el = page.getByTestId('preview-count');
+      return { state: await el.getAttribute('data-state'), n: numberIn(await el.innerText()), text: await el.innerText() };
+    };
+    const countBecomes = (what: string, n: number) =>
+      waitFor(`${what}: count ${n}`, 15_000, async () => {
+        const c = await shownCount();
+        return c.state === 'ok' && c.n === n ? n : undefined;
+      });
+
+    await page.getByTestId('nav-segments').click();
+    await page.getByTestId('page-segments').waitFor();
+    await page.getByTestId('segments-new').click();
+    await page.getByTestId('page-segment-builder').waitFor();
+    await waitFor('everyone', 10_000, async () => ((await shownCount()).state === 'everyone' && (await shownCount()).n === people ? true : undefined));
+
+    await page.getByTestId('add-trait').click(); // orders ≥ 1
+    const b1 = await apiCount({ all: [{ trait: 'orders', op: 'gte', value: 1 }] });
+    await countBecomes('orders ≥ 1', b1);
+    assert.ok(b1 < people, `a trait condition narrows the audience (${b1} < ${people})`);
+
+    await page.locator('[data-testid="cond-trait"] .ant-input-number input').first().fill('2');
+    const c2 = await apiCount({ all: [{ trait: 'orders', op: 'gte', value: 2 }] });
+    await countBecomes('orders ≥ 2', c2);
+    assert.ok(c2 < b1, `a stricter value drops the count (${c2} < ${b1})`);
+
+    // An OR branch: match any of (orders ≥ 2, events in 30 days ≥ 1).
+    await page.getByTestId('combinator-any').click();
+    await page.getByTestId('add-trait').click();
+    await page.getByTestId('trait-field').nth(1).click();
+    await page.keyboard.type('events30d');
+    await page.keyboard.press('Enter');
+    const rule = { any: [{ trait: 'orders', op: 'gte', value: 2 }, { trait: 'events30d', op: 'gte', value: 1 }] };
+    const d3 = await apiCount(rule);
+    await countBecomes('orders ≥ 2 OR events30d ≥ 1', d3);
+    assert.ok(d3 > c2, `an OR branch widens the audience (${d3} > ${c2})`);
+    await page.getByText('Rule JSON', { exact: true }).click();
+    assert.deepEqual(JSON.parse((await page.getByTestId('segment-json').textContent()) ?? 'null'), rule, 'the builder edits the documented JSON');
+    await h.shot('builder-en');
+
+    // Save and find it in the list.
+    const name = `Browser test ${Date.now()}`;
+    await page.getByTestId('segment-name').fill(name);
+    await page.getByTestId('segment-save').click();
+    await page.getByTestId('page-segment').waitFor();
+    assert.equal((await page.getByTestId('segment-title').innerText()).trim(), name);
+    const saved = await waitFor('saved segment refreshed', 30_000, async () => {
+      const r = await api<{ segments: { id: string; name: string; size: number | null }[] }>('/api/v1/segments');
+      const s = r.json.segments.find((x) => x.name === name);
+      return s && s.size !== null ? s : undefined;
+    });
+    assert.equal(saved.size, d3, 'materialised size = preview count');
+    await page.getByTestId('nav-segments').click();
+    await page.getByTestId('page-segments').waitFor();
+    const row = page.locator('[data-testid="table-segments"] tbody tr.ant-table-row', { hasText: name });
+    await row.waitFor();
+    await waitFor('size in the list', 15_000, async () => {
+      const text = await row.getByTestId('segment-size').innerText().catch(() => '');
+      if (numberIn(text) === d3) return true;
+      await page.reload();
+      return undefined;
+    });
+    await h.shot('segments-list-en');
+
+    // ---- a rule the API refuses: the reason shows next to the offending condition ----
+    await page.getByTestId('segments-new').click();
+    await page.getByTestId('page-segment-builder').waitFor();
+    for (let i = 0; i < 3; i++) {
+      await page.getByTestId('add-more').last().click();
+      await page.getByTestId('add-social').click();
+      const social = page.getByTestId('cond-social').nth(i);
+      await social.locator('.ant-select').first().click();
+      await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: 'within N hops of a KOL' }).click();
+      await social.locator('.ant-input-number input').fill('3');
+    }
+    await waitFor('refused rule', 15_000, async () => ((await shownCount()).state === 'invalid' ? true : undefined));
+    const issue = page.getByTestId('rule-row').nth(2).getByTestId('rule-issue');
+    await issue.waitFor();
+    assert.match(await issue.innerText(), /too expensive to compute/);
+    assert.match(await issue.innerText(), /rule\.all\[2\]/);
+    await h.shot('builder-refused-en');
+
+    assert.deepEqual(h.pageErrors, [], `uncaught page errors: ${h.pageErrors.join('\n')}`);
+  } finally {
+    await h.close();
+  }
+});
