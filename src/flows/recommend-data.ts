@@ -2,6 +2,7 @@ import type { OpStore } from '../platform/opstore/index.ts';
 import type { EventStoreDb } from '../platform/eventstore/duckdb.ts';
 import { eventQueries } from '../modules/events/index.ts';
 import { listProducts, type Product } from '../modules/catalog/index.ts';
+import { allTraits } from '../modules/profiles/index.ts';
 import { TrainingInputBuilder, type CatalogItem, type TrainingInput, type TrainingSettings } from '../modules/recommend/index.ts';
 
 /** Rows per interaction slice read from the event store (slices are by a hash of the user key). */
@@ -35,7 +36,9 @@ export async function readCatalog(op: OpStore, ws: string, pause: () => Promise<
  * - the social graph replayed from the event log's friend / follow / invite events (adds and
  *   removals in time order, so it matches the social module's projection), plus share ties
  *   (a visitor who opened someone's share link sees that sharer's activity);
- * - order baskets (frequently bought together), and the catalog (new items, content features).
+ * - order baskets (frequently bought together), and the catalog (new items, content features);
+ * - users' groups for per-group popularity: the latest `city` identify trait, and the lifecycle
+ *   stage and RFM segment of the computed traits (profiles module; as of its last recompute).
  *
  * Everything is read up to one outbox seq, the snapshot's `eventSeq`: serving overlays what
  * arrives later. The social graph comes from the event store rather than the operational store
@@ -60,6 +63,14 @@ export async function readTrainingInput(stores: { op: OpStore; es: EventStoreDb 
     addSocialEvents(b, social.edges);
     for (const t of social.shareTies) b.addEdge(t.visitor, t.sharer, 'share', t.n, t.lastTs);
     for (const basket of await eventQueries.recommendBaskets(stores.es, ws, since, maxSeq)) b.addBasket(basket.products);
+    for (const c of await eventQueries.recommendUserCities(stores.es, ws, maxSeq)) b.setGroup('city', c.userKey, c.city);
+    await pause();
+    for (const t of await allTraits(stores.es, ws)) {
+      const key = typeof t.userId === 'string' && t.userId ? `u:${t.userId}` : typeof t.anonymousId === 'string' && t.anonymousId ? `a:${t.anonymousId}` : null;
+      if (!key) continue;
+      if (typeof t.lifecycleStage === 'string') b.setGroup('lifecycle', key, t.lifecycleStage);
+      if (typeof t.rfmSegment === 'string') b.setGroup('rfm', key, t.rfmSegment);
+    }
   }
   return b.build();
 }
@@ -106,12 +117,13 @@ export interface MessageLike {
   anonymousId?: string;
   timestamp: string;
   properties?: Record<string, unknown>;
+  traits?: Record<string, unknown>;
 }
 
 /**
  * The same training input built straight from Segment messages instead of the stores (the
  * benchmark and tests use it on simulated worlds): identical mapping of events to interactions,
- * ties and baskets as readTrainingInput.
+ * ties, baskets and identify cities as readTrainingInput (no computed traits: no lifecycle / RFM groups).
  */
 export function inputFromMessages(ws: string, messages: Iterable<MessageLike>, catalog: CatalogItem[] = []): TrainingInput {
   const b = new TrainingInputBuilder(ws);
@@ -130,9 +142,13 @@ export function inputFromMessages(ws: string, messages: Iterable<MessageLike>, c
     } else agg.set(k, { user, product, kind, n: 1, ts });
   };
   for (const m of messages) {
-    if (m.type !== 'track') continue;
     const user = m.userId ? `u:${m.userId}` : m.anonymousId ? `a:${m.anonymousId}` : null;
     if (!user) continue;
+    if (m.type === 'identify') {
+      if (typeof m.traits?.city === 'string' && m.traits.city) b.setGroup('city', user, m.traits.city);
+      continue;
+    }
+    if (m.type !== 'track') continue;
     const ts = Date.parse(m.timestamp) / 1000;
     const p = m.properties ?? {};
     switch (m.event) {

@@ -53,6 +53,8 @@ export interface RecommendParams {
   personalization: boolean;
   exclude: string[];
   lang: Lang;
+  /** The visitor's city (request context): its popularity for a cold or anonymous visitor. */
+  city?: string;
 }
 
 export type RecommendAnswer = Answer;
@@ -210,7 +212,7 @@ export class RecommendService {
     const claims = { version: model?.version ?? null, placement: p.placement, user: personalised ? userKey : null, personalised, at: now };
     if (!model || !view || !rules) return { model: null, view: null, items: [], personalised, token: signToken(st.secret, { ...claims, items: [], sources: [] }) };
     const live = personalised && userKey ? this.live.get(st.ws)?.get(userKey) : undefined;
-    const r = serve(model, view, rules, { placement: p.placement, userKey, context: p.productIds, n: p.n, personalised, exclude: p.exclude, nowSec: now / 1000 }, live);
+    const r = serve(model, view, rules, { placement: p.placement, userKey, context: p.productIds, n: p.n, personalised, exclude: p.exclude, nowSec: now / 1000, city: p.city }, live);
     const items = r.items;
     let itemsJson = '', sourcesJson = '';
     for (let k = 0; k < items.length; k++) {

@@ -66,3 +66,25 @@ test('the implicit loss shortcut equals the brute-force sum', () => {
   for (const v of Y) brute += reg * v * v;
   assert.ok(Math.abs(implicitLoss(conf, X, Y, f, reg) - brute) < 1e-9 * Math.abs(brute));
 });
+
+test('ALS on worker threads gives the same factors as on one thread', async () => {
+  const x = randomMatrix(700, 300, 0.05, 4);
+  const fit = async (threads: number) => {
+    const m = new AlsRecommender({ factors: 12, iterations: 4, regularization: 0.1, alpha: 5, cgSteps: 3 });
+    const info = await m.fit({ train: x, side: {} }, { threads, seed: 5 });
+    return { m, info };
+  };
+  const one = await fit(1), two = await fit(2);
+  assert.equal(one.info.threads, 1);
+  assert.equal(two.info.threads, 2);
+  assert.ok(two.m.userFactors.buffer instanceof SharedArrayBuffer, 'factors shared with the workers');
+  let maxDiff = 0;
+  for (const [a, b] of [[one.m.userFactors, two.m.userFactors], [one.m.itemFactors, two.m.itemFactors]] as const) {
+    assert.equal(a.length, b.length);
+    for (let k = 0; k < a.length; k++) maxDiff = Math.max(maxDiff, Math.abs(a[k]! - b[k]!));
+  }
+  // the row partitions and partial sums do not depend on the thread count: identical, not just close
+  assert.ok(maxDiff <= 1e-12, `max factor difference ${maxDiff}`);
+  assert.deepEqual(two.m.losses, one.m.losses);
+  for (let k = 1; k < two.m.losses.length; k++) assert.ok(two.m.losses[k]! <= two.m.losses[k - 1]! * (1 + 1e-9));
+});

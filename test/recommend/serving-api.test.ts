@@ -4,12 +4,12 @@ import { basic } from '../helpers/engine.ts';
 import { api, trainedApp, type TestApp } from './serving-app.ts';
 import type { RecommendService } from '../../src/flows/recommend-service.ts';
 
-let t: TestApp, svc: RecommendService, userIds: string[];
+let t: TestApp, svc: RecommendService, userIds: string[], messages: Awaited<ReturnType<typeof trainedApp>>['messages'];
 type Item = { productId: string; score: number; sources: string[]; reason: string };
 type Answer = { items: Item[]; model: { version: string | null }; personalized: boolean; trackingToken: string };
 
 before(async () => {
-  ({ t, svc, userIds } = await trainedApp());
+  ({ t, svc, userIds, messages } = await trainedApp());
 });
 after(async () => {
   await t.close();
@@ -65,6 +65,7 @@ test('bad parameters answer 400 naming the field', async () => {
     ['placement=cart', 'query.productId'],
     ['personalization=maybe', 'query.personalization'],
     ['lang=fr', 'query.lang'],
+    ['city=', 'query.city'],
   ];
   for (const [q, field] of cases) {
     const r = await api(t, 'GET', `/api/v1/recommendations?userId=x&${q}`);
@@ -284,4 +285,28 @@ test('the JSON answer (the hot path) is the object answer, escaping included', a
     sawOdd ||= json.items.some((i) => i.reason.includes(odd));
   }
   assert.ok(sawOdd, 'a reason names the product with quotes, backslashes and control characters');
+});
+
+test('per-city popularity from identify traits: an anonymous visitor with a city, and a cold user with a city trait, get that city\'s best sellers', async () => {
+  const counts = new Map<string, number>();
+  for (const m of messages) if (m.type === 'identify' && typeof m.traits?.city === 'string') counts.set(m.traits.city, (counts.get(m.traits.city) ?? 0) + 1);
+  const city = [...counts].sort((a, b) => b[1] - a[1])[0]![0];
+  const byCity = await recs(`anonymousId=visitor-in-town&n=10&city=${encodeURIComponent(city)}`);
+  assert.equal(byCity.items.length, 10);
+  assert.equal(byCity.items[0]!.reason, `${city}热门`);
+  assert.ok(byCity.items[0]!.sources.includes('popular'));
+  const global = await recs('anonymousId=visitor-elsewhere&n=10');
+  assert.notDeepEqual(byCity.items.map((i) => i.productId), global.items.map((i) => i.productId));
+  // personalization=false ignores the city
+  const off = await recs(`anonymousId=visitor-in-town&n=10&city=${encodeURIComponent(city)}&personalization=false`);
+  assert.deepEqual(off.items.map((i) => i.productId), (await recs('n=10&personalization=false')).items.map((i) => i.productId));
+  // an identified user with that city trait and no product activity
+  const cold = 'cold-newcomer-1';
+  const r = await t.app.fastify.inject({ method: 'POST', url: '/v1/identify', payload: JSON.stringify({ userId: cold, traits: { city }, messageId: 'identify-cold-1' }), headers: { 'content-type': 'application/json', authorization: basic() } });
+  assert.equal(r.statusCode, 200, r.body);
+  assert.ok(await t.engine.workers.waitIdle(60_000));
+  const out = await svc.train('default', 'api');
+  assert.ok(out && out.outcome === 'trained', JSON.stringify(out));
+  const coldAnswer = await recs(`userId=${cold}&n=10&lang=en`);
+  assert.equal(coldAnswer.items[0]!.reason, `popular in ${city}`);
 });

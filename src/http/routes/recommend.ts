@@ -27,6 +27,7 @@ const RecommendQuery = z
     personalization: bool.default(true),
     exclude: idList(500),
     lang: z.enum(['zh-CN', 'en']).optional(),
+    city: z.string().trim().min(1).max(100).optional(),
   })
   .superRefine((q, c) => {
     if (q.placement === 'product' && q.productId.length !== 1) c.addIssue({ code: 'custom', path: ['productId'], message: 'placement product needs exactly one productId (the product on the page)' });
@@ -65,7 +66,7 @@ export function recommendRoutes(app: FastifyInstance, engine: Engine, auth: Auth
       reply.type('application/json; charset=utf-8');
       return svc.recommendBytes(st, {
         userId: q.userId, anonymousId: q.anonymousId, placement: q.placement, productIds: q.productId, n: q.n,
-        personalization: q.personalization, exclude: q.exclude, lang: pickLang(q.lang, req.headers['accept-language']),
+        personalization: q.personalization, exclude: q.exclude, lang: pickLang(q.lang, req.headers['accept-language']), city: q.city,
       });
     });
 

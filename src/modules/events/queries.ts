@@ -237,6 +237,20 @@ export async function recommendInteractions(db: EventStoreDb, ws: string, o: { s
 }
 
 /**
+ * Each user key's latest `city` identify trait, up to outbox seq `maxSeq` (the recommender's
+ * per-city popularity): `u:<userId>`, or `a:<anonymousId>` for identifies without a user id.
+ */
+export async function recommendUserCities(db: EventStoreDb, ws: string, maxSeq: number): Promise<Array<{ userKey: string; city: string }>> {
+  return db.read<{ userKey: string; city: string }>(
+    `select ${USER_KEY} as "userKey", arg_max(city, seq) as city from (
+       select user_id, anonymous_id, seq, json_extract_string(body, '$.traits.city') as city
+       from events where workspace_id = $1 and type = 'identify' and seq <= $2 and (user_id is not null or anonymous_id is not null)
+     ) where city is not null and city <> '' group by 1`,
+    [ws, maxSeq],
+  );
+}
+
+/**
  * Social ties from the event log, up to outbox seq `maxSeq`: friend / follow / invite events in
  * time order (`Friend Added`/`Removed` with friend_id, `User Followed`/`Unfollowed` with
  * followee_id, `Invite Accepted` with inviter_id), for the caller to replay; and share ties,

@@ -26,7 +26,8 @@ export { invertSpdInPlace } from './dense/inverse.ts';
 export { createTiled, addSym, getSym, type TiledSym } from './dense/tiled.ts';
 // Serving: training from the stores' data, versioned snapshots, request-time business rules.
 export { PLACEMENTS, INTERACTION_KINDS, EDGE_TYPES, SOURCE_NAMES, SERVING_COMPONENTS, sourceNames, sourceBit, type Placement, type InteractionKind, type EdgeType, type SourceName, type Lang, type Reason } from './serving/types.ts';
-export { TrainingInputBuilder, inputCounts, type TrainingInput, type CatalogItem } from './serving/input.ts';
+export { TrainingInputBuilder, inputCounts, GROUP_DIMENSIONS, type TrainingInput, type CatalogItem, type GroupDimension, type UserGroups } from './serving/input.ts';
+export { groupPopularity, GROUP_POPULARITY_DEFAULTS, type GroupInfo, type GroupPopularity } from './serving/group-popular.ts';
 export { DEFAULT_SETTINGS, RecommendSettingsSchema, PlacementSettingsSchema, SettingsPatchSchema, mergeSettings, completeSettings, type RecommendSettings, type PlacementSettings, type TrainingSettings, type SettingsPatch } from './serving/settings.ts';
 export { trainSnapshot, NotEnoughData, SERVING_PARAMS, type TrainOptions, type TrainProgress } from './serving/train.ts';
 export { saveSnapshot, loadSnapshot, currentVersion, listVersions, readMeta, readTops, newVersion, type Snapshot, type SnapshotMeta, type SnapshotArrays, type ModelReport } from './serving/snapshot.ts';

@@ -1,6 +1,5 @@
-import { SolverPool } from './pool.ts';
-import { PHASE } from './solver.ts';
-import { factorDiagonal } from './solver.ts';
+import { TaskPool } from './pool.ts';
+import { factorDiagonal, PHASE, SOLVER_TASKS } from './solver.ts';
 import { createTiled, tiledLength, type TiledSym } from './tiled.ts';
 
 export interface InverseOptions {
@@ -22,13 +21,14 @@ export async function invertSpdInPlace(m: TiledSym, opts: InverseOptions = {}): 
   const shared = threads > 1 && m.data.buffer instanceof SharedArrayBuffer;
   const len = tiledLength(m.n, m.T) || m.T * m.T;
   const mk = (bytes: number) => (shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
-  const pool = await SolverPool.create(
+  const pool = await TaskPool.create(
+    SOLVER_TASKS,
     { n: m.n, T: m.T, nt: m.nt, A: m.data.buffer as ArrayBuffer, W: mk(len * 8), D: mk(m.nt * m.T * m.T * 8) },
     shared ? threads : 1,
   );
   const progress = opts.onProgress ?? (() => undefined);
   try {
-    const s = pool.solver;
+    const s = pool.state;
     const nt = m.nt;
     // work shares of the three stages are about equal (n³/6 each)
     for (let k = 0; k < nt; k++) {

@@ -1,43 +1,53 @@
 import { Worker } from 'node:worker_threads';
-import { runTask, taskCount, PHASE, type SolverState } from './solver.ts';
 
 /** Control words shared with the workers. */
 const GEN = 0, PH = 1, PARAM = 2, NEXT = 3, COUNT = 4, DONE = 5, FAILED = 6, CTRL_LEN = 8;
 
-export interface PoolBuffers {
-  n: number;
-  T: number;
-  nt: number;
-  A: SharedArrayBuffer | ArrayBuffer;
-  W: SharedArrayBuffer | ArrayBuffer;
-  D: SharedArrayBuffer | ArrayBuffer;
+/** The phase number that tells workers to exit (no task kind may use it). */
+export const STOP_PHASE = 99;
+
+/**
+ * A kind of parallel work: how a thread builds its view of the shared data, and the tasks of
+ * each phase. Tasks of one phase must be independent (any order, any thread); phases are
+ * separated by barriers. A worker finds its kind by name in dense/task-kinds.ts.
+ */
+export interface TaskKind<D, S> {
+  readonly name: string;
+  /** A thread's state over the data (typed arrays over the same SharedArrayBuffers, own scratch). */
+  state(data: D): S;
+  /** Number of tasks in a phase. */
+  count(state: S, phase: number, param: number): number;
+  /** Runs task t of a phase. */
+  run(state: S, phase: number, t: number, param: number): void;
 }
 
 /**
- * Runs solver phases on the main thread plus `threads - 1` worker threads over shared buffers.
- * `run` is synchronous: the main thread takes tasks too, then waits (Atomics) for the workers.
- * With one thread no worker is started and nothing needs to be shared.
+ * Runs phases on the main thread plus `threads - 1` worker threads over shared data. `data`'s
+ * typed arrays must be over SharedArrayBuffers when threads > 1 (workers receive a structured
+ * clone, which shares such buffers). `run` is synchronous: the main thread takes tasks too, then
+ * waits (Atomics) for the workers. With one thread no worker is started.
  */
-export class SolverPool {
+export class TaskPool<D, S> {
   private constructor(
-    private readonly state: SolverState,
+    private readonly kind: TaskKind<D, S>,
+    readonly state: S,
     private readonly ctrl: Int32Array,
     private readonly workers: Worker[],
   ) {}
 
-  static async create(b: PoolBuffers, threads: number): Promise<SolverPool> {
-    const state: SolverState = { n: b.n, T: b.T, nt: b.nt, A: new Float64Array(b.A), W: new Float64Array(b.W), D: new Float64Array(b.D), scratch: new Float64Array(b.T * b.T) };
+  static async create<D, S>(kind: TaskKind<D, S>, data: D, threads: number): Promise<TaskPool<D, S>> {
+    const state = kind.state(data);
     const nWorkers = Math.max(0, Math.floor(threads) - 1);
     const ctrl = new Int32Array(nWorkers > 0 ? new SharedArrayBuffer(CTRL_LEN * 4) : new ArrayBuffer(CTRL_LEN * 4));
     const workers: Worker[] = [];
     try {
       for (let w = 0; w < nWorkers; w++) {
-        const worker = new Worker(new URL('./worker-boot.mjs', import.meta.url), { workerData: { ...b, ctrl: ctrl.buffer } });
+        const worker = new Worker(new URL('./worker-boot.mjs', import.meta.url), { workerData: { kind: kind.name, data, ctrl: ctrl.buffer } });
         workers.push(worker);
         await new Promise<void>((resolve, reject) => {
           worker.once('message', () => resolve());
           worker.once('error', reject);
-          worker.once('exit', (code) => reject(new Error(`solver worker exited (${code}) before it was ready`)));
+          worker.once('exit', (code) => reject(new Error(`${kind.name} worker exited (${code}) before it was ready`)));
         });
         worker.removeAllListeners('error');
         worker.removeAllListeners('exit');
@@ -47,24 +57,20 @@ export class SolverPool {
       for (const w of workers) void w.terminate();
       throw e;
     }
-    return new SolverPool(state, ctrl, workers);
+    return new TaskPool(kind, state, ctrl, workers);
   }
 
   get threads(): number {
     return this.workers.length + 1;
   }
 
-  get solver(): SolverState {
-    return this.state;
-  }
-
   /** Runs every task of a phase across the threads; returns when all are done. */
   run(phase: number, param = 0): void {
-    const count = taskCount(this.state, phase, param);
+    const count = this.kind.count(this.state, phase, param);
     if (count <= 0) return;
     const c = this.ctrl;
     if (this.workers.length === 0 || count === 1) {
-      for (let t = 0; t < count; t++) runTask(this.state, phase, t, param);
+      for (let t = 0; t < count; t++) this.kind.run(this.state, phase, t, param);
       return;
     }
     c[PH] = phase;
@@ -75,25 +81,25 @@ export class SolverPool {
     Atomics.add(c, GEN, 1);
     Atomics.notify(c, GEN);
     let t: number;
-    while ((t = Atomics.add(c, NEXT, 1)) < count) runTask(this.state, phase, t, param);
+    while ((t = Atomics.add(c, NEXT, 1)) < count) this.kind.run(this.state, phase, t, param);
     let d: number;
     while ((d = Atomics.load(c, DONE)) < this.workers.length) Atomics.wait(c, DONE, d, 1000);
-    if (Atomics.load(c, FAILED) !== 0) throw new Error(`a solver worker failed in phase ${phase}`);
+    if (Atomics.load(c, FAILED) !== 0) throw new Error(`a ${this.kind.name} worker failed in phase ${phase}`);
   }
 
   async close(): Promise<void> {
     if (this.workers.length === 0) return;
-    this.ctrl[PH] = PHASE.stop;
+    this.ctrl[PH] = STOP_PHASE;
     Atomics.add(this.ctrl, GEN, 1);
     Atomics.notify(this.ctrl, GEN);
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }
 
-/** The loop a worker thread runs (called by worker.ts). */
-export function workerLoop(data: PoolBuffers & { ctrl: SharedArrayBuffer }, ready: () => void): void {
-  const c = new Int32Array(data.ctrl);
-  const state: SolverState = { n: data.n, T: data.T, nt: data.nt, A: new Float64Array(data.A), W: new Float64Array(data.W), D: new Float64Array(data.D), scratch: new Float64Array(data.T * data.T) };
+/** The loop a worker thread runs (called by worker.ts with its kind). */
+export function workerLoop<D, S>(kind: TaskKind<D, S>, data: D, ctrlBuffer: SharedArrayBuffer, ready: () => void): void {
+  const c = new Int32Array(ctrlBuffer);
+  const state = kind.state(data);
   let gen = Atomics.load(c, GEN);
   ready();
   for (;;) {
@@ -102,11 +108,11 @@ export function workerLoop(data: PoolBuffers & { ctrl: SharedArrayBuffer }, read
     if (now === gen) continue;
     gen = now;
     const phase = c[PH]!;
-    if (phase === PHASE.stop) return;
+    if (phase === STOP_PHASE) return;
     const count = c[COUNT]!, param = c[PARAM]!;
     try {
       let t: number;
-      while ((t = Atomics.add(c, NEXT, 1)) < count) runTask(state, phase, t, param);
+      while ((t = Atomics.add(c, NEXT, 1)) < count) kind.run(state, phase, t, param);
     } catch {
       // the main thread reports it after the phase (a worker cannot throw across threads)
       Atomics.store(c, FAILED, 1);

@@ -1,4 +1,5 @@
 import { copyTransposed, gemmNT, potrf, transposeTile, trsmRightLowerT, trtriLower } from './kernels.ts';
+import type { TaskKind } from './pool.ts';
 import { tileOffset } from './tiled.ts';
 
 /**
@@ -30,8 +31,25 @@ export const PHASE = {
   transposeW: 5,
   /** tile t (packed order) of P = WᵀW into A */
   productTile: 6,
-  stop: 99,
 } as const;
+
+/** The buffers the solver's threads share. */
+export interface SolverBuffers {
+  n: number;
+  T: number;
+  nt: number;
+  A: SharedArrayBuffer | ArrayBuffer;
+  W: SharedArrayBuffer | ArrayBuffer;
+  D: SharedArrayBuffer | ArrayBuffer;
+}
+
+/** The tiled inverse as a task kind for TaskPool. */
+export const SOLVER_TASKS: TaskKind<SolverBuffers, SolverState> = {
+  name: 'solver',
+  state: (b) => ({ n: b.n, T: b.T, nt: b.nt, A: new Float64Array(b.A), W: new Float64Array(b.W), D: new Float64Array(b.D), scratch: new Float64Array(b.T * b.T) }),
+  count: taskCount,
+  run: runTask,
+};
 
 /** Number of tasks in a phase. */
 export function taskCount(s: { nt: number }, phase: number, param: number): number {

@@ -1,4 +1,4 @@
-// Boots a solver worker thread: the TypeScript sources run through tsx, as in bin/liebian.mjs.
+// Boots a pool worker thread: the TypeScript sources run through tsx, as in bin/liebian.mjs.
 // (A worker does not inherit the parent's in-process tsx registration.)
 import { register } from 'tsx/esm/api';
 register();

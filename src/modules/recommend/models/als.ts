@@ -1,5 +1,7 @@
+import { TaskPool } from '../dense/pool.ts';
 import { Rng } from '../rng.ts';
 import { transpose, type Csr } from '../sparse.ts';
+import { ALS_PHASE, ALS_TASKS, CHUNKS, sumGram, type AlsShared } from './als-tasks.ts';
 import { BaseRecommender, bytesOf, type FitContext, type FitInfo, type TrainData } from './types.ts';
 
 export interface AlsOptions {
@@ -22,13 +24,15 @@ export const ALS_DEFAULTS: AlsOptions = { factors: 64, iterations: 12, regulariz
  * Σ_{u,i} c_ui (p_ui − x_u·y_i)² + λ(‖X‖² + ‖Y‖²) with p = 1 on interactions, 0 elsewhere,
  * by alternating least squares; each row's f×f system is solved by a few conjugate-gradient
  * steps (Takács et al. 2011), which never increase the loss. `losses` has the loss after
- * each iteration.
+ * each iteration. With ctx.threads > 1 the rows of each half-sweep (and the Gram matrix and
+ * the loss, in fixed partial sums) are shared out to worker threads over SharedArrayBuffers
+ * (models/als-tasks.ts); the factors are bit-for-bit those of one thread.
  */
 export class AlsRecommender extends BaseRecommender {
   readonly name = 'als';
   readonly options: AlsOptions;
-  userFactors = new Float64Array(0);
-  itemFactors = new Float64Array(0);
+  userFactors: Float64Array = new Float64Array(0);
+  itemFactors: Float64Array = new Float64Array(0);
   losses: number[] = [];
 
   constructor(options: Partial<AlsOptions> = {}) {
@@ -41,24 +45,42 @@ export class AlsRecommender extends BaseRecommender {
     const x = data.train;
     this.nItemsFit = x.nCols;
     const conf = (v: number) => 1 + o.alpha * (o.weighting === 'binary' ? 1 : o.weighting === 'log' ? Math.log1p(v) : v);
+    const threads = Math.max(1, Math.floor(ctx.threads));
+    const shared = threads > 1;
     const cu = withConfidence(x, conf);
     const ci = transpose(cu);
     const rng = new Rng(ctx.seed);
-    const X = Float64Array.from({ length: x.nRows * f }, () => rng.normal() * 0.01);
-    const Y = Float64Array.from({ length: x.nCols * f }, () => rng.normal() * 0.01);
-    const scratch = new Scratch(f);
+    const X = floats(x.nRows * f, shared), Y = floats(x.nCols * f, shared);
+    for (let k = 0; k < X.length; k++) X[k] = rng.normal() * 0.01;
+    for (let k = 0; k < Y.length; k++) Y[k] = rng.normal() * 0.01;
+    const s: AlsShared = {
+      f, reg: o.regularization, steps: o.cgSteps,
+      users: shared ? shareCsr(cu) : cu, items: shared ? shareCsr(ci) : ci,
+      X, Y, G: floats(f * f, shared), gramParts: floats(CHUNKS * f * f, shared), lossParts: floats(CHUNKS, shared),
+      block: SOLVE_BLOCK,
+    };
+    ctx.probe?.();
+    const pool = await TaskPool.create(ALS_TASKS, s, threads);
     this.losses = [];
-    for (let it = 0; it < o.iterations; it++) {
-      sweep(cu, X, Y, f, o.regularization, o.cgSteps, scratch);
-      sweep(ci, Y, X, f, o.regularization, o.cgSteps, scratch);
-      const loss = implicitLoss(cu, X, Y, f, o.regularization, scratch);
-      this.losses.push(loss);
-      ctx.log?.(`als: iteration ${it + 1}/${o.iterations} loss ${loss.toFixed(2)}`);
+    try {
+      for (let it = 0; it < o.iterations; it++) {
+        pool.run(ALS_PHASE.gram, 0);
+        sumGram(s, o.regularization);
+        pool.run(ALS_PHASE.solve, 0);
+        pool.run(ALS_PHASE.gram, 1);
+        sumGram(s, o.regularization);
+        pool.run(ALS_PHASE.solve, 1);
+        const loss = runLoss(s, (phase, param) => pool.run(phase, param));
+        this.losses.push(loss);
+        ctx.log?.(`als: iteration ${it + 1}/${o.iterations} loss ${loss.toFixed(2)}`);
+      }
+    } finally {
+      await pool.close();
     }
     this.userFactors = X;
     this.itemFactors = Y;
     ctx.probe?.();
-    return { factors: f, iterations: o.iterations, loss: this.losses };
+    return { factors: f, iterations: o.iterations, threads: pool.threads, loss: this.losses };
   }
 
   memoryBytes(): number {
@@ -82,120 +104,51 @@ function withConfidence(x: Csr, conf: (v: number) => number): Csr {
   return { ...x, data: Float32Array.from(x.data, conf) };
 }
 
-class Scratch {
-  readonly gram: Float64Array;
-  readonly r: Float64Array;
-  readonly p: Float64Array;
-  readonly ap: Float64Array;
-  constructor(f: number) {
-    this.gram = new Float64Array(f * f);
-    this.r = new Float64Array(f);
-    this.p = new Float64Array(f);
-    this.ap = new Float64Array(f);
-  }
+/** Users per solve task: small enough to balance the threads, large enough to make the atomic hand-out negligible. */
+const SOLVE_BLOCK = 64;
+
+function floats(n: number, shared: boolean): Float64Array {
+  return shared ? new Float64Array(new SharedArrayBuffer(n * 8)) : new Float64Array(n);
 }
 
-/** gram = FᵀF (rows of F are factor vectors). */
-function gramOf(F: Float64Array, rows: number, f: number, gram: Float64Array): void {
-  gram.fill(0);
-  for (let r = 0; r < rows; r++) {
-    const o = r * f;
-    for (let a = 0; a < f; a++) {
-      const va = F[o + a]!;
-      if (va === 0) continue;
-      const g = a * f;
-      for (let b = a; b < f; b++) gram[g + b] = gram[g + b]! + va * F[o + b]!;
-    }
-  }
-  for (let a = 0; a < f; a++) for (let b = 0; b < a; b++) gram[a * f + b] = gram[b * f + a]!;
+function shareTyped<T extends Int32Array | Float32Array>(a: T, make: (b: SharedArrayBuffer) => T): T {
+  const out = make(new SharedArrayBuffer(a.byteLength));
+  out.set(a);
+  return out;
 }
 
-/**
- * One half-sweep: for each row u of `m` (values = confidences), improves X_u for
- * (YᵀY + Yᵀ(C_u − I)Y + λI) x_u = Yᵀ C_u p_u by conjugate-gradient steps from the current x_u.
- */
-function sweep(m: Csr, X: Float64Array, Y: Float64Array, f: number, reg: number, steps: number, s: Scratch): void {
-  gramOf(Y, Y.length / f, f, s.gram);
-  const G = s.gram, r = s.r, p = s.p, ap = s.ap;
-  for (let k = 0; k < f; k++) G[k * f + k] = G[k * f + k]! + reg;
-  for (let u = 0; u < m.nRows; u++) {
-    const x0 = u * f;
-    const a = m.indptr[u]!, b = m.indptr[u + 1]!;
-    // r = b − A x
-    for (let k = 0; k < f; k++) {
-      let t = 0;
-      const g = k * f;
-      for (let l = 0; l < f; l++) t += G[g + l]! * X[x0 + l]!;
-      r[k] = -t;
-    }
-    for (let q = a; q < b; q++) {
-      const y0 = m.indices[q]! * f, c = m.data[q]!;
-      let yx = 0;
-      for (let k = 0; k < f; k++) yx += Y[y0 + k]! * X[x0 + k]!;
-      const coef = c - (c - 1) * yx;
-      for (let k = 0; k < f; k++) r[k] = r[k]! + coef * Y[y0 + k]!;
-    }
-    let rs = 0;
-    for (let k = 0; k < f; k++) {
-      p[k] = r[k]!;
-      rs += r[k]! * r[k]!;
-    }
-    for (let it = 0; it < steps && rs > 1e-20; it++) {
-      for (let k = 0; k < f; k++) {
-        let t = 0;
-        const g = k * f;
-        for (let l = 0; l < f; l++) t += G[g + l]! * p[l]!;
-        ap[k] = t;
-      }
-      for (let q = a; q < b; q++) {
-        const y0 = m.indices[q]! * f, c = m.data[q]!;
-        let yp = 0;
-        for (let k = 0; k < f; k++) yp += Y[y0 + k]! * p[k]!;
-        const coef = (c - 1) * yp;
-        for (let k = 0; k < f; k++) ap[k] = ap[k]! + coef * Y[y0 + k]!;
-      }
-      let pap = 0;
-      for (let k = 0; k < f; k++) pap += p[k]! * ap[k]!;
-      const alpha = rs / pap;
-      let rsNew = 0;
-      for (let k = 0; k < f; k++) {
-        X[x0 + k] = X[x0 + k]! + alpha * p[k]!;
-        r[k] = r[k]! - (alpha * ap[k]!);
-        rsNew += r[k]! * r[k]!;
-      }
-      const beta = rsNew / rs;
-      for (let k = 0; k < f; k++) p[k] = r[k]! + beta * p[k]!;
-      rs = rsNew;
-    }
-  }
+/** A copy of m over SharedArrayBuffers (so worker threads read the same memory). */
+function shareCsr(m: Csr): Csr {
+  return {
+    nRows: m.nRows,
+    nCols: m.nCols,
+    indptr: shareTyped(m.indptr, (b) => new Int32Array(b)),
+    indices: shareTyped(m.indices, (b) => new Int32Array(b)),
+    data: shareTyped(m.data, (b) => new Float32Array(b)),
+  };
+}
+
+/** The loss of s's factors, running the phases with `run` (a pool's or inline). */
+function runLoss(s: AlsShared, run: (phase: number, param: number) => void): number {
+  run(ALS_PHASE.gram, 0);
+  sumGram(s, 0);
+  run(ALS_PHASE.loss, 0);
+  let loss = 0;
+  for (let t = 0; t < CHUNKS; t++) loss += s.lossParts[t]!;
+  let norms = 0;
+  for (let k = 0; k < s.Y.length; k++) norms += s.Y[k]! * s.Y[k]!;
+  return loss + s.reg * norms;
 }
 
 /**
- * Σ_{u,i} c_ui (p_ui − s_ui)² + λ(‖X‖² + ‖Y‖²), s = x_u·y_i, computed as
- * Σ_u x_uᵀ(YᵀY)x_u + Σ_observed [c(1 − s)² − s²] + λ(...): O(nnz·f + (users + items)·f²).
+ * Σ_{u,i} c_ui (p_ui − s_ui)² + λ(‖X‖² + ‖Y‖²), s = x_u·y_i, with m's values the confidences c;
+ * computed as Σ_u x_uᵀ(YᵀY)x_u + Σ_observed [c(1 − s)² − s²] + λ(...): O(nnz·f + (users + items)·f²).
  */
-export function implicitLoss(m: Csr, X: Float64Array, Y: Float64Array, f: number, reg: number, s: Scratch = new Scratch(f)): number {
-  gramOf(Y, Y.length / f, f, s.gram);
-  const G = s.gram;
-  let loss = 0, norms = 0;
-  for (let u = 0; u < m.nRows; u++) {
-    const x0 = u * f;
-    for (let k = 0; k < f; k++) {
-      const xk = X[x0 + k]!;
-      norms += xk * xk;
-      if (xk === 0) continue;
-      let t = 0;
-      const g = k * f;
-      for (let l = 0; l < f; l++) t += G[g + l]! * X[x0 + l]!;
-      loss += xk * t;
-    }
-    for (let q = m.indptr[u]!; q < m.indptr[u + 1]!; q++) {
-      const y0 = m.indices[q]! * f, c = m.data[q]!;
-      let sc = 0;
-      for (let k = 0; k < f; k++) sc += Y[y0 + k]! * X[x0 + k]!;
-      loss += c * (1 - sc) * (1 - sc) - sc * sc;
-    }
-  }
-  for (let k = 0; k < Y.length; k++) norms += Y[k]! * Y[k]!;
-  return loss + reg * norms;
+export function implicitLoss(m: Csr, X: Float64Array, Y: Float64Array, f: number, reg: number): number {
+  const s: AlsShared = { f, reg, steps: 0, users: m, items: m, X, Y, G: new Float64Array(f * f), gramParts: new Float64Array(CHUNKS * f * f), lossParts: new Float64Array(CHUNKS), block: SOLVE_BLOCK };
+  const state = ALS_TASKS.state(s);
+  return runLoss(s, (phase, param) => {
+    const n = ALS_TASKS.count(state, phase, param);
+    for (let t = 0; t < n; t++) ALS_TASKS.run(state, phase, t, param);
+  });
 }

@@ -40,6 +40,22 @@ export interface TrainingInput {
   baskets: { ptr: Int32Array; items: Int32Array };
   /** The event-store position (outbox seq) the data reflects; live activity after it is overlaid at serving time. */
   eventSeq: number;
+  /**
+   * Users' groups for per-group popularity (the cold-start fallback): per dimension (GROUP_DIMENSIONS:
+   * `city` from identify traits, `lifecycle` stage and `rfm` segment from computed traits), the
+   * value of each user key in `keys` ('' = unknown). Keys need not have interactions.
+   */
+  groups?: UserGroups;
+}
+
+/** The dimensions of per-group popularity, in the order serving prefers them. */
+export const GROUP_DIMENSIONS = ['city', 'lifecycle', 'rfm'] as const;
+export type GroupDimension = (typeof GROUP_DIMENSIONS)[number];
+
+export interface UserGroups {
+  keys: string[];
+  /** values[d][k]: user keys[k]'s value in GROUP_DIMENSIONS[d] ('' = unknown). */
+  values: string[][];
 }
 
 class Grow {
@@ -81,6 +97,8 @@ export class TrainingInputBuilder {
   private es = new Grow();
   private bptr: number[] = [0];
   private bitems: number[] = [];
+  private groupKeys = new Map<string, number>();
+  private groupValues: string[][] = GROUP_DIMENSIONS.map(() => []);
   eventSeq = 0;
 
   constructor(readonly workspaceId: string) {}
@@ -134,6 +152,18 @@ export class TrainingInputBuilder {
     this.bptr.push(this.bitems.length);
   }
 
+  /** A user's group in one dimension (e.g. city 上海); the last value given wins. */
+  setGroup(dimension: GroupDimension, userKey: string, value: string): void {
+    const d = GROUP_DIMENSIONS.indexOf(dimension);
+    if (d < 0 || !value) return;
+    let k = this.groupKeys.get(userKey);
+    if (k === undefined) {
+      this.groupKeys.set(userKey, (k = this.groupKeys.size));
+      for (const v of this.groupValues) v.push('');
+    }
+    this.groupValues[d]![k] = value;
+  }
+
   get interactionCount(): number {
     return this.iu.length;
   }
@@ -162,6 +192,7 @@ export class TrainingInputBuilder {
       edges: { from: this.ef.int32(), to: this.et.int32(), type: this.ey.uint8(), count: this.ec.float32(), ts: this.es.float64() },
       baskets: { ptr: Int32Array.from(this.bptr), items: Int32Array.from(this.bitems) },
       eventSeq: this.eventSeq,
+      groups: this.groupKeys.size ? { keys: [...this.groupKeys.keys()], values: this.groupValues.map((v) => v.slice()) } : undefined,
     };
   }
 }

@@ -14,6 +14,10 @@ export class ServingModel {
   /** Per category id: items in popularity order (the first PER_CATEGORY). */
   readonly categoryPopular: Int32Array[];
   readonly maxPop: number;
+  /** Group key (GROUP_DIMENSIONS index, value) → group with a popularity ranking. */
+  private readonly groupByValue: Map<string, number>;
+  /** User key → row of gkPtr (the user's groups). */
+  private readonly groupRowOfKey: Map<string, number>;
   /** Scratch for one request at a time (serving is synchronous). */
   readonly pool: CandidatePool;
   /** Per item: the generation of the request that blocked it (see nextBlockGeneration). */
@@ -32,6 +36,8 @@ export class ServingModel {
     this.categoryPopular = lists.map((l) => Int32Array.from(l));
     const top = a.popOrder[0];
     this.maxPop = top === undefined ? 0 : a.popScore[top]!;
+    this.groupByValue = new Map((snapshot.meta.groups ?? []).map((g, k) => [`${g.dimension}\u0000${g.value}`, k]));
+    this.groupRowOfKey = new Map(snapshot.groupKeys.map((k, r) => [k, r]));
     this.pool = new CandidatePool(this.nItems);
     this.blockMark = new Uint32Array(this.nItems);
     this.versionBuf = Buffer.from(JSON.stringify(snapshot.meta.version), 'utf8');
@@ -50,6 +56,28 @@ export class ServingModel {
   /** Item i's product id as a JSON string (escaped once, then cached). */
   idJson(i: number): string {
     return (this.ids[i] ??= JSON.stringify(this.snapshot.itemIds[i]!));
+  }
+
+  /**
+   * The popularity groups of a request, in the order serving uses them: the given city (the
+   * request's context, e.g. an anonymous visitor's) if it has a ranking, then the user's own
+   * groups from the snapshot (city, lifecycle stage, RFM segment; their city only when no city
+   * was given). Writes group indices into `out` and returns how many.
+   */
+  groupsOf(userKey: string | null, city: string | undefined, out: Int32Array): number {
+    let n = 0;
+    const given = city ? this.groupByValue.get(`city\u0000${city}`) : undefined;
+    if (given !== undefined) out[n++] = given;
+    const row = userKey ? this.groupRowOfKey.get(userKey) : undefined;
+    if (row !== undefined) {
+      const a = this.snapshot.arrays, groups = this.snapshot.meta.groups!;
+      for (let q = a.gkPtr[row]!; q < a.gkPtr[row + 1]! && n < out.length; q++) {
+        const g = a.gkGroup[q]!;
+        if (given !== undefined && groups[g]!.dimension === 'city') continue;
+        out[n++] = g;
+      }
+    }
+    return n;
   }
 
   /** A fresh generation for blockMark (marks of earlier requests no longer match). */

@@ -9,7 +9,7 @@ import { SparseBlend } from './blend.ts';
 import { associationRules } from './fbt.ts';
 import type { TrainingInput } from './input.ts';
 import type { Prepared } from './prepare.ts';
-import type { SnapshotArrays } from './snapshot.ts';
+import type { PrecomputedArrays } from './snapshot.ts';
 import { sourceBit, type SourceName } from './types.ts';
 
 export interface Component {
@@ -57,7 +57,7 @@ export async function precompute(
   p: Prepared,
   comps: Component[],
   o: PrecomputeOptions,
-): Promise<{ arrays: SnapshotArrays; tops: { items: Int32Array; scores: Float32Array } | undefined; topModels: string[]; usersWithLists: number; fbtRules: number }> {
+): Promise<{ arrays: PrecomputedArrays; tops: { items: Int32Array; scores: Float32Array } | undefined; topModels: string[]; usersWithLists: number; fbtRules: number }> {
   const x = p.data.train, nUsers = x.nRows, nItems = x.nCols;
   const friends = p.data.side.friends!;
 

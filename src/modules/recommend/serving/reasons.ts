@@ -29,6 +29,10 @@ export function reasonText(r: Reason, lang: Lang, name: (item: number) => string
       return zh ? '热门商品' : 'popular right now';
     case 'popular_category':
       return zh ? `「${r.text}」热销` : `best seller in ${r.text}`;
+    case 'popular_city':
+      return zh ? `${r.text}热门` : `popular in ${r.text}`;
+    case 'popular_segment':
+      return zh ? '与你相似的顾客常买' : 'popular with shoppers like you';
     case 'pinned':
       return zh ? '精选推荐' : 'featured';
   }

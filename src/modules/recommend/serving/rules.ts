@@ -31,7 +31,7 @@ export interface RankSpec {
 
 /** Reason codes as stored in a pool (the reason's number argument beside it). */
 export const R = {
-  FriendsBought: 0, FriendsShared: 1, BecauseViewed: 2, Session: 3, AlsoViewed: 4, Similar: 5, BoughtTogether: 6, NewItem: 7, ForYou: 8, Popular: 9, PopularCategory: 10, Pinned: 11, External: 12,
+  FriendsBought: 0, FriendsShared: 1, BecauseViewed: 2, Session: 3, AlsoViewed: 4, Similar: 5, BoughtTogether: 6, NewItem: 7, ForYou: 8, Popular: 9, PopularCategory: 10, Pinned: 11, External: 12, PopularGroup: 13,
 } as const;
 
 const PINNED = sourceBit('pinned');

@@ -1,6 +1,7 @@
 import type { CatalogView, CompiledRules } from './catalog-view.ts';
 import type { LiveSignals } from './live.ts';
 import type { ServingModel } from './model.ts';
+import type { SnapshotMeta } from './snapshot.ts';
 import { R, rankPool, type Candidate } from './rules.ts';
 import { sourceBit, type Placement, type Reason } from './types.ts';
 
@@ -16,6 +17,8 @@ export interface ServeRequest {
   /** Products the caller does not want shown. */
   exclude: string[];
   nowSec: number;
+  /** The visitor's city from the request (e.g. an anonymous visitor's location); personalised requests only. */
+  city?: string;
 }
 
 export interface ServeResult {
@@ -24,6 +27,8 @@ export interface ServeResult {
   known: boolean;
 }
 
+/** Scratch for a request's popularity groups (serving is synchronous). */
+const GROUPS = new Int32Array(8);
 const POPULAR = sourceBit('popular'), SESSION = sourceBit('session'), FBT = sourceBit('fbt'), SOCIAL = sourceBit('social'), CONTENT = sourceBit('content');
 const COLLAB = sourceBit('itemknn') | sourceBit('ease') | sourceBit('als') | SESSION | CONTENT;
 const ITEM_TO_ITEM = sourceBit('itemknn') | SESSION;
@@ -78,8 +83,17 @@ export function serve(model: ServingModel, view: CatalogView, rules: CompiledRul
   const add = (i: number, score: number, src: number, code: number, arg: number) => {
     if (isEligible(i)) pool.add(i, score, src, code, arg);
   };
+  // the popularity of the user's groups (city, lifecycle stage, RFM segment) comes before the
+  // global ranking: scores scale·(1 + w·groupScore), w halving per further group, where global
+  // popularity gives at most scale; never without personalisation (no profile data is read then)
+  const nGroups = req.personalised ? model.groupsOf(req.userKey, req.city, GROUPS) : 0;
   /** Popular items after the other candidates: enough that 2n + 10 eligible ones are on offer. */
   const popularFill = (scale: number) => {
+    let w = 1;
+    for (let k = 0; k < nGroups; k++, w *= 0.5) {
+      const g = GROUPS[k]!, want = pool.size + 2 * req.n + 10;
+      for (let q = a.groupPtr[g]!; q < a.groupPtr[g + 1]! && pool.size < want; q++) add(a.groupItem[q]!, scale * (1 + w * a.groupScore[q]!), POPULAR, R.PopularGroup, g);
+    }
     const want = 2 * req.n + 10;
     for (let k = 0; k < a.popOrder.length && pool.size < want; k++) {
       const i = a.popOrder[k]!;
@@ -165,15 +179,19 @@ export function serve(model: ServingModel, view: CatalogView, rules: CompiledRul
     maxPerBrand: rules.maxPerBrand,
     category: view.category,
     brand: view.brand,
-  }, req.n, (code, arg) => reasonOf(code, arg, categories));
+  }, req.n, (code, arg) => reasonOf(code, arg, categories, model.snapshot.meta.groups));
   return { items, known };
 }
 
 const NEW_ITEM: Reason = { code: 'new_item' }, PINNED: Reason = { code: 'pinned' }, POPULAR_R: Reason = { code: 'popular' }, FOR_YOU: Reason = { code: 'for_you' };
 
 /** A pool's (code, argument) as a Reason (argument-free reasons are shared constants: read-only). */
-function reasonOf(code: number, arg: number, categories: string[]): Reason {
+function reasonOf(code: number, arg: number, categories: string[], groups: SnapshotMeta['groups']): Reason {
   switch (code) {
+    case R.PopularGroup: {
+      const g = groups?.[arg];
+      return g?.dimension === 'city' ? { code: 'popular_city', text: g.value } : { code: 'popular_segment', text: g?.value ?? '' };
+    }
     case R.FriendsBought: return { code: 'friends_bought', count: arg };
     case R.FriendsShared: return { code: 'friends_shared', count: arg };
     case R.BecauseViewed: return { code: 'because_viewed', anchor: arg };

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { GroupInfo } from './group-popular.ts';
 
 /**
  * A trained model snapshot: what serving needs, precomputed, as typed arrays plus metadata.
@@ -47,6 +48,8 @@ export interface SnapshotMeta {
   categories: string[];
   brands: string[];
   trainSeconds: number;
+  /** Groups with their own popularity ranking (groupPtr rows), in order; absent in older snapshots. */
+  groups?: GroupInfo[];
   arrays: Record<string, { type: ArrayType; offset: number; length: number }>;
 }
 
@@ -97,11 +100,23 @@ export interface SnapshotArrays {
   sessPtr: Int32Array;
   sessItem: Int32Array;
   sessScore: Float32Array;
+  /** Per group (meta.groups): items by the group's time-decayed popularity, scores scaled to its best = 1. */
+  groupPtr: Int32Array;
+  groupItem: Int32Array;
+  groupScore: Float32Array;
+  /** Per key of `groupKeys`: its groups (city, lifecycle, rfm order). */
+  gkPtr: Int32Array;
+  gkGroup: Int32Array;
 }
+
+/** The arrays precompute.ts produces (the per-group ones come from group-popular.ts). */
+export type PrecomputedArrays = Omit<SnapshotArrays, 'groupPtr' | 'groupItem' | 'groupScore' | 'gkPtr' | 'gkGroup'>;
 
 export interface Snapshot {
   meta: SnapshotMeta;
   userKeys: string[];
+  /** User keys with groups (gkPtr rows): any user with a known city or segment, interactions or not. */
+  groupKeys: string[];
   itemIds: string[];
   itemNames: string[];
   arrays: SnapshotArrays;
@@ -147,7 +162,7 @@ export function saveSnapshot(root: string, s: Snapshot, keep = 3): string {
     fs.writeSync(tfd, new Uint8Array(s.tops.scores.buffer, s.tops.scores.byteOffset, s.tops.scores.byteLength));
     fs.closeSync(tfd);
   }
-  fs.writeFileSync(path.join(tmp, 'keys.json'), JSON.stringify({ users: s.userKeys, items: s.itemIds, names: s.itemNames }));
+  fs.writeFileSync(path.join(tmp, 'keys.json'), JSON.stringify({ users: s.userKeys, items: s.itemIds, names: s.itemNames, groupKeys: s.groupKeys }));
   fs.writeFileSync(path.join(tmp, 'meta.json'), JSON.stringify({ ...s.meta, arrays: index }, null, 1));
   const dir = path.join(root, version);
   fs.rmSync(dir, { recursive: true, force: true });
@@ -198,8 +213,8 @@ export async function loadSnapshot(dir: string): Promise<Snapshot> {
   const base = bin.byteOffset % 8 === 0 ? bin.byteOffset : 0;
   const arrays: Record<string, Typed> = {};
   for (const [name, a] of Object.entries(meta.arrays)) arrays[name] = new CTOR[a.type](buf, base + a.offset, a.length);
-  const keys = JSON.parse(keysText) as { users: string[]; items: string[]; names: string[] };
-  return { meta, userKeys: keys.users, itemIds: keys.items, itemNames: keys.names, arrays: shaped(arrays) };
+  const keys = JSON.parse(keysText) as { users: string[]; items: string[]; names: string[]; groupKeys?: string[] };
+  return { meta, userKeys: keys.users, itemIds: keys.items, itemNames: keys.names, groupKeys: keys.groupKeys ?? [], arrays: shaped(arrays) };
 }
 
 /**
@@ -213,6 +228,8 @@ function shaped(raw: Record<string, Typed>): SnapshotArrays {
     if (!a) throw new Error(`snapshot: array ${name} is missing`);
     return a;
   };
+  /** Arrays added after format 1 was first written: empty (one zero row pointer) when absent. */
+  const opt = (name: string, empty: Typed): Typed => raw[name] ?? empty;
   return {
     itemCategory: get('itemCategory') as SnapshotArrays['itemCategory'],
     itemBrand: get('itemBrand') as SnapshotArrays['itemBrand'],
@@ -247,6 +264,11 @@ function shaped(raw: Record<string, Typed>): SnapshotArrays {
     sessPtr: get('sessPtr') as SnapshotArrays['sessPtr'],
     sessItem: get('sessItem') as SnapshotArrays['sessItem'],
     sessScore: get('sessScore') as SnapshotArrays['sessScore'],
+    groupPtr: opt('groupPtr', new Int32Array(1)) as SnapshotArrays['groupPtr'],
+    groupItem: opt('groupItem', new Int32Array(0)) as SnapshotArrays['groupItem'],
+    groupScore: opt('groupScore', new Float32Array(0)) as SnapshotArrays['groupScore'],
+    gkPtr: opt('gkPtr', new Int32Array(1)) as SnapshotArrays['gkPtr'],
+    gkGroup: opt('gkGroup', new Int32Array(0)) as SnapshotArrays['gkGroup'],
   };
 }
 

@@ -11,6 +11,7 @@ import type { PopularRecommender } from '../models/popular.ts';
 import type { SessionRecommender } from '../models/session.ts';
 import { inputCounts, type TrainingInput } from './input.ts';
 import { precompute } from './precompute.ts';
+import { groupPopularity, GROUP_POPULARITY_DEFAULTS } from './group-popular.ts';
 import { prepare } from './prepare.ts';
 import { DEFAULT_SETTINGS, type TrainingSettings } from './settings.ts';
 import { newVersion, type ModelReport, type Snapshot } from './snapshot.ts';
@@ -205,6 +206,8 @@ export async function trainSnapshot(input: TrainingInput, o: TrainOptions): Prom
       await pause();
     },
   });
+  const halfLife = Number((params.popular as { halfLifeDays?: number } | undefined)?.halfLifeDays ?? GROUP_POPULARITY_DEFAULTS.halfLifeDays);
+  const gp = groupPopularity(input, p, { ...GROUP_POPULARITY_DEFAULTS, halfLifeDays: halfLife });
   const precomputeSeconds = (performance.now() - tp) / 1000;
   const trainSeconds = (performance.now() - t0) / 1000;
   const now = o.now ?? new Date();
@@ -216,7 +219,7 @@ export async function trainSnapshot(input: TrainingInput, o: TrainOptions): Prom
       trainedAt: now.toISOString(),
       asOf: p.asOf > 0 ? new Date(p.asOf * 1000).toISOString() : null,
       eventSeq: input.eventSeq,
-      counts: { ...counts, usersWithLists: pre.usersWithLists, fbtRules: pre.fbtRules, validationUsers: users.length, precomputeSeconds: round(precomputeSeconds) },
+      counts: { ...counts, usersWithLists: pre.usersWithLists, fbtRules: pre.fbtRules, popularityGroups: gp.groups.length, usersWithGroups: gp.keys.length, validationUsers: users.length, precomputeSeconds: round(precomputeSeconds) },
       models,
       hybrid: { components: names, weights, validationNdcg: round(hybrid.validationNdcg) },
       validation: { users: users.length, k: K, split: data.trainTimes ? 'time (latest 20% per user)' : 'random 20% per user' },
@@ -225,12 +228,14 @@ export async function trainSnapshot(input: TrainingInput, o: TrainOptions): Prom
       categories: p.categories,
       brands: p.brands,
       trainSeconds: round(trainSeconds),
+      groups: gp.groups,
       arrays: {},
     },
     userKeys: input.userKeys,
+    groupKeys: gp.keys,
     itemIds: input.itemIds,
     itemNames: input.items.name,
-    arrays: pre.arrays,
+    arrays: { ...pre.arrays, ...gp.arrays },
     tops: pre.tops,
   };
   progress({ phase: 'done', seconds: trainSeconds, message: `trained ${snapshot.meta.version} in ${trainSeconds.toFixed(1)} s (precompute ${precomputeSeconds.toFixed(1)} s)` });

@@ -42,7 +42,7 @@ export type Lang = 'zh-CN' | 'en';
 /**
  * Why an item is recommended, turned into text at request time (reasons.ts). `anchor` is an item
  * index (the viewed / carted / context item the recommendation hangs on), `count` a number of
- * friends, `text` a category name.
+ * friends, `text` a category name, a city or a segment's value.
  */
 export type Reason =
   | { code: 'friends_bought'; count: number }
@@ -56,4 +56,6 @@ export type Reason =
   | { code: 'for_you' }
   | { code: 'popular' }
   | { code: 'popular_category'; text: string }
+  | { code: 'popular_city'; text: string }
+  | { code: 'popular_segment'; text: string }
   | { code: 'pinned' };
