@@ -20,15 +20,12 @@ import AutoSegmentsPage from './pages/segments/AutoSegmentsPage';
 
 const { Header, Sider, Content } = Layout;
 
-/** The recommendations page (routed here: the router's route list is not ours to extend). */
-const isRecommendPath = () => window.location.pathname.replace(/\/+$/, '') === '/recommend';
-
 function menuKey(route: Route): string {
   if (route.name === 'users' || route.name === 'user') return '/users';
   if (route.name === 'events') return '/events';
   if (route.name === 'profiles') return '/profiles';
   if (route.name === 'segments' || route.name === 'segment' || route.name === 'segmentNew' || route.name === 'segmentsAuto') return '/segments';
-  if (isRecommendPath()) return '/recommend';
+  if (route.name === 'recommend') return '/recommend';
   return '/';
 }
 
@@ -53,8 +50,9 @@ function Page({ route }: { route: Route }) {
       return <AutoSegmentsPage />;
     case 'segment':
       return route.edit ? <SegmentBuilderPage key={`edit:${route.segmentId}`} segmentId={route.segmentId} /> : <SegmentDetailPage key={route.segmentId} segmentId={route.segmentId} />;
+    case 'recommend':
+      return <RecommendPage />;
     default:
-      if (isRecommendPath()) return <RecommendPage />;
       return (
         <Result
           status="404"

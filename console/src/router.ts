@@ -36,6 +36,7 @@ export type Route =
   | { name: 'segmentNew' }
   | { name: 'segmentsAuto' }
   | { name: 'segment'; segmentId: string; edit: boolean }
+  | { name: 'recommend' }
   | { name: 'notFound' };
 
 export function matchRoute(pathWithQuery: string): Route {
@@ -51,6 +52,7 @@ export function matchRoute(pathWithQuery: string): Route {
   if (clean === '/segments') return { name: 'segments' };
   if (clean === '/segments/new') return { name: 'segmentNew' };
   if (clean === '/segments/auto') return { name: 'segmentsAuto' };
+  if (clean === '/recommend') return { name: 'recommend' };
   const sg = /^\/segments\/([^/]+)(\/edit)?$/.exec(clean);
   if (sg?.[1]) return { name: 'segment', segmentId: decodeURIComponent(sg[1]), edit: Boolean(sg[2]) };
   return { name: 'notFound' };

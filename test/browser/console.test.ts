@@ -282,6 +282,42 @@ test('web console: login, overview, live events, user lookup, i18n', { timeout: 
   await page.getByText('Top products', { exact: true }).first().waitFor();
   await shot('overview-en');
 
+  // ---- recommendations: reached from the menu; the inspector shows real lists with reasons ----
+  // train now (the server's own schedule first trains a minute after start), wait for the model
+  const trainRes = await fetch(`${baseUrl}/api/v1/recommendations/train`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+  assert.ok(trainRes.status === 202 || trainRes.status === 409, `train: ${trainRes.status}`);
+  const modelVersion = await waitFor('a trained recommendation model', 240_000, async () => {
+    const r = await api<{ version: string | null }>('/api/v1/recommendations/model', token);
+    return r.status === 200 && r.json.version ? r.json.version : undefined;
+  });
+  const inspected = await api<{ user: { precomputed: boolean }; blend: { productId: string; reason: string }[]; models: Record<string, unknown[]> }>(
+    `/api/v1/recommendations/inspect?userId=${encodeURIComponent(target.userId)}&lang=en&n=20`, token);
+  assert.equal(inspected.status, 200);
+  assert.ok(inspected.json.blend.length > 0, 'the API inspector has a blend for the user');
+  await page.getByTestId('nav-recommend').click();
+  await page.getByTestId('recommend-page').waitFor();
+  assert.equal(new URL(page.url()).pathname, '/recommend');
+  assert.match(await page.getByTestId('nav-recommend').innerText(), /Recommend/);
+  const who = page.locator('[data-testid="rec-user-input"] input, input[data-testid="rec-user-input"]').first();
+  await who.fill(target.userId);
+  await who.press('Enter');
+  await page.getByTestId('rec-inspection').waitFor();
+  const blendRows = page.locator('[data-testid="rec-blend"] tbody tr.ant-table-row');
+  await blendRows.first().waitFor();
+  assert.equal(await blendRows.count(), inspected.json.blend.length, 'the blend table lists what the API serves');
+  const blendText = await page.getByTestId('rec-blend').innerText();
+  assert.ok(blendText.includes(inspected.json.blend[0]!.productId), 'the first served product is shown');
+  assert.ok(blendText.includes(inspected.json.blend[0]!.reason), `its reason is shown: ${inspected.json.blend[0]!.reason}`);
+  assert.ok((await page.getByTestId('rec-inspection').innerText()).includes(modelVersion), 'the model version is shown');
+  await shot('recommend-inspector-en');
+  // the models tab: the evaluation table has the hybrid and its components
+  await page.getByRole('tab', { name: 'Models and evaluation' }).click();
+  const evalRows = page.locator('[data-testid="rec-eval-table"] tbody tr.ant-table-row');
+  await evalRows.first().waitFor();
+  assert.ok((await evalRows.count()) >= 3, 'evaluation rows per model');
+  assert.match(await page.getByTestId('rec-eval-table').innerText(), /hybrid/);
+  await shot('recommend-models-en');
+
   // ---- a rejected token sends the user back to login ----
   await page.evaluate(`sessionStorage.setItem('liebian.token', 'not-a-valid-token')`);
   await page.getByTestId('nav-events').click();
