@@ -5,7 +5,7 @@ import type { OpStore } from '../platform/opstore/index.ts';
 import type { EventStoreDb } from '../platform/eventstore/duckdb.ts';
 import { eventQueries, eventStoreCursor } from '../modules/events/index.ts';
 import {
-  answerBuffer, answerObject, CatalogView, compileRules, type Answer, currentVersion, LiveActivity, loadSnapshot, readTops, recommendStore, serve, ServingModel, signToken,
+  answerBuffer, answerObject, CatalogView, compileRules, type Answer, currentVersion, LiveActivity, loadSnapshot, readTops, recommendStore, rulesOf, serve, suggestBundle, ServingModel, signToken,
   verifyToken, type CompiledRules, type Lang, type LiveProduct, type Placement, type RecommendSettings, type TrackingClaims, type TrainProgress,
 } from '../modules/recommend/index.ts';
 import { readCatalog } from './recommend-data.ts';
@@ -285,6 +285,33 @@ export class RecommendService {
     };
   }
 
+  /**
+   * Frequently bought together for one product: its association rules (support, confidence,
+   * lift; most confident first, the first `n`) and a bundle suggestion of up to `size` items
+   * (suggestBundle), both among products the cart placement may show (in stock, its filters).
+   * Null before any model is trained; an unknown product has no rules.
+   */
+  bundles(st: WorkspaceState, productId: string, n: number, size: number) {
+    const model = st.model, view = st.view, rules = this.rulesFor(st, 'cart');
+    if (!model || !view || !rules) return null;
+    const a = model.snapshot.arrays;
+    const i = model.itemIndex.get(productId);
+    const item = (j: number) => ({ productId: model.snapshot.itemIds[j]!, name: view.names[j] || null, price: Number.isNaN(view.price[j]!) ? null : view.price[j]! });
+    const keep = (j: number) => rules.eligible[j] === 1;
+    if (i === undefined) return { productId, known: false, model: { version: model.version }, baskets: model.snapshot.meta.counts.baskets ?? null, rules: [], bundle: { items: [item0(productId)], price: null } };
+    const found = rulesOf(a, i, keep).slice(0, n);
+    const b = suggestBundle(a, i, size, keep);
+    const prices = b.items.map((j) => view.price[j]!);
+    return {
+      productId,
+      known: true,
+      model: { version: model.version },
+      baskets: model.snapshot.meta.counts.baskets ?? null,
+      rules: found.map((r) => ({ ...item(r.item), support: r.support, confidence: round4(r.confidence), lift: round4(r.lift) })),
+      bundle: { items: b.items.map((j, k) => ({ ...item(j), together: round4(b.together[k]!) })), price: prices.some(Number.isNaN) ? null : Math.round(prices.reduce((x, y) => x + y, 0) * 100) / 100 },
+    };
+  }
+
   /** What is served and how training went (the console's model page). */
   status(st: WorkspaceState) {
     const m = st.model?.snapshot.meta;
@@ -412,3 +439,6 @@ export function recommendServiceOf(engine: object): RecommendService | undefined
 export function registerRecommendService(engine: object, svc: RecommendService): void {
   services.set(engine, svc);
 }
+
+const round4 = (v: number) => Math.round(v * 10_000) / 10_000;
+const item0 = (productId: string) => ({ productId, name: null, price: null, together: 1 });

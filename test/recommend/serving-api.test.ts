@@ -123,6 +123,37 @@ test('product and cart placements: related items and bought-together, never the 
   assert.ok(c.items.some((i) => i.sources.includes('fbt') && /frequently bought together/.test(i.reason)));
 });
 
+test('bundles: a product\'s association rules with support, confidence and lift, and a bundle suggestion', async () => {
+  const st = await svc.workspace('default');
+  const a = st.model!.snapshot.arrays;
+  const ids = st.model!.snapshot.itemIds;
+  let best = -1;
+  for (let i = 0; i < ids.length; i++) if (best < 0 || a.fbtPtr[i + 1]! - a.fbtPtr[i]! > a.fbtPtr[best + 1]! - a.fbtPtr[best]!) best = i;
+  type Bundles = { productId: string; known: boolean; rules: Array<{ productId: string; support: number; confidence: number; lift: number }>; bundle: { items: Array<{ productId: string; together: number }>; price: number | null } };
+  const r = await api(t, 'GET', `/api/v1/recommendations/bundles?productId=${ids[best]}&n=5&size=3`);
+  assert.equal(r.statusCode, 200, r.body);
+  const b = r.json() as Bundles;
+  assert.equal(b.known, true);
+  assert.ok(b.rules.length > 0 && b.rules.length <= 5);
+  for (const [k, rule] of b.rules.entries()) {
+    assert.ok(rule.support >= 2 && rule.lift > 1 && rule.confidence > 0 && rule.confidence <= 1, JSON.stringify(rule));
+    if (k) assert.ok(rule.confidence <= b.rules[k - 1]!.confidence);
+    assert.notEqual(rule.productId, ids[best]);
+  }
+  assert.equal(b.bundle.items[0]!.productId, ids[best]);
+  assert.ok(b.bundle.items.length >= 2 && b.bundle.items.length <= 3);
+  assert.equal(new Set(b.bundle.items.map((x) => x.productId)).size, b.bundle.items.length);
+  assert.equal(b.bundle.items[1]!.productId, b.rules[0]!.productId, 'the most confident rule is the first addition');
+  const unknown = (await api(t, 'GET', '/api/v1/recommendations/bundles?productId=no-such-product')).json() as Bundles;
+  assert.equal(unknown.known, false);
+  assert.deepEqual(unknown.rules, []);
+  for (const [q, field] of [['size=9&productId=x', 'query.size'], ['n=0&productId=x', 'query.n'], ['', 'query.productId']] as const) {
+    const bad = await api(t, 'GET', `/api/v1/recommendations/bundles?${q}`);
+    assert.equal(bad.statusCode, 400, q);
+    assert.equal(bad.json().error.details[0].path, field);
+  }
+});
+
 test('out-of-stock items disappear once the catalog says so; a purchase is excluded at once', async () => {
   const st = await svc.workspace('default');
   const users = userIds.filter((u) => st.model!.userIndex.has(`u:${u}`)).slice(0, 20);

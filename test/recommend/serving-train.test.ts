@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import {
-  associationRules, CatalogView, compileRules, createModel, currentVersion, DEFAULT_SETTINGS, HybridRecommender, listVersions, loadSnapshot, mergeSettings,
+  associationRules, rulesOf, suggestBundle, CatalogView, compileRules, createModel, currentVersion, DEFAULT_SETTINGS, HybridRecommender, listVersions, loadSnapshot, mergeSettings,
   prepare, readTops, saveSnapshot, serve, ServingModel, signToken, SparseBlend, trainSnapshot, verifyToken, NotEnoughData, TrainingInputBuilder, type Placement, type PlacementSettings, type Snapshot,
 } from '../../src/modules/recommend/index.ts';
 import { simWorld } from './serving-fixture.ts';
@@ -185,4 +185,20 @@ test('property: served lists never hold an excluded, out-of-stock or recently bo
       }
     },
   ), { numRuns: 300 });
+});
+
+test('bundle suggestions: each addition goes with everything already in the bundle; filtered items never appear', () => {
+  // baskets: ABC ×2, AB, AD ×2, EF ×3 (items A0 B1 C2 D3 E4 F5)
+  const baskets = [[0, 1, 2], [0, 1, 2], [0, 1], [0, 3], [0, 3], [4, 5], [4, 5], [4, 5]];
+  const ptr = Int32Array.from([0, ...baskets.map((_, k) => baskets.slice(0, k + 1).flat().length)]);
+  const r = associationRules(ptr, Int32Array.from(baskets.flat()), 6, { minSupportCount: 2 });
+  const arrays = { fbtPtr: r.confidence.indptr, fbtItem: r.confidence.indices, fbtConf: r.confidence.data, fbtLift: r.lift, fbtSupport: r.support };
+  // A → B 3/5, A → C 2/5, A → D 2/5, B → C 2/3: after B, C (0.4 + 0.667) beats D (0.4 + 0)
+  assert.deepEqual(rulesOf(arrays, 0).map((x) => [x.item, x.support, Math.round(x.confidence * 100) / 100]), [[1, 3, 0.6], [2, 2, 0.4], [3, 2, 0.4]]);
+  const b = suggestBundle(arrays, 0, 3);
+  assert.deepEqual(b.items, [0, 1, 2]);
+  assert.ok(Math.abs(b.together[2]! - (0.4 + 2 / 3)) < 1e-6);
+  assert.deepEqual(suggestBundle(arrays, 0, 4).items, [0, 1, 2, 3]);
+  assert.ok(!suggestBundle(arrays, 0, 3, (i) => i !== 1).items.includes(1));
+  assert.deepEqual(suggestBundle(arrays, 4, 3).items, [4, 5]);
 });

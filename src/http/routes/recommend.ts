@@ -130,6 +130,18 @@ export function recommendRoutes(app: FastifyInstance, engine: Engine, auth: Auth
       return { started: true };
     });
 
+    api.get('/api/v1/recommendations/bundles', async (req) => {
+      const q = parse(z.object({
+        productId: id,
+        n: z.coerce.number().int().min(1).max(50).default(10),
+        size: z.coerce.number().int().min(2).max(5).default(3),
+      }), req.query, 'query');
+      const st = svc.loaded(ctxOf(req).workspaceId) ?? (await svc.workspace(ctxOf(req).workspaceId));
+      const r = svc.bundles(st, q.productId, q.n, q.size);
+      if (!r) throw appError('NOT_FOUND', 'no recommendation model has been trained for this workspace yet');
+      return r;
+    });
+
     api.get('/api/v1/recommendations/inspect', async (req) => {
       const q = parse(Who.extend({ lang: z.enum(['zh-CN', 'en']).optional(), n: z.coerce.number().int().min(1).max(100).default(20) }).refine((w) => w.userId || w.anonymousId, { message: 'give userId (or anonymousId)', path: ['userId'] }), req.query, 'query');
       const st = await svc.workspace(ctxOf(req).workspaceId);

@@ -40,6 +40,7 @@ export { reasonText, pickLang } from './serving/reasons.ts';
 export { signToken, verifyToken, type TrackingClaims } from './serving/token.ts';
 export { LiveActivity, type LiveSignals } from './serving/live.ts';
 export { associationRules, type FbtRules } from './serving/fbt.ts';
+export { rulesOf, suggestBundle, type RuleOf } from './serving/bundle.ts';
 export * as recommendStore from './serving/store.ts';
 export { SparseBlend } from './serving/blend.ts';
 export { prepare, type Prepared } from './serving/prepare.ts';
