@@ -3,11 +3,14 @@ import type { EventStoreDb } from '../platform/eventstore/duckdb.ts';
 import { eventQueries } from '../modules/events/index.ts';
 import { listProducts, type Product } from '../modules/catalog/index.ts';
 import { allTraits } from '../modules/profiles/index.ts';
+import { listSegments, membersPage } from '../modules/segments/index.ts';
 import { TrainingInputBuilder, type CatalogItem, type TrainingInput, type TrainingSettings } from '../modules/recommend/index.ts';
 
 /** Rows per interaction slice read from the event store (slices are by a hash of the user key). */
 const ROWS_PER_SLICE = 400_000;
 const PAGE = 500;
+/** Segment members read per query. */
+const SEGMENT_PAGE = 20_000;
 
 export const catalogItem = (p: Pick<Product, 'product_id' | 'name' | 'category' | 'brand' | 'price' | 'stock' | 'tags'> & { firstSeen?: string }): CatalogItem => ({
   productId: p.product_id, name: p.name, category: p.category, brand: p.brand, price: p.price === undefined ? undefined : Number(p.price), stock: p.stock, tags: p.tags, firstSeen: p.firstSeen,
@@ -37,7 +40,8 @@ export async function readCatalog(op: OpStore, ws: string, pause: () => Promise<
  *   removals in time order, so it matches the social module's projection), plus share ties
  *   (a visitor who opened someone's share link sees that sharer's activity);
  * - order baskets (frequently bought together), and the catalog (new items, content features);
- * - users' groups for per-group popularity: the latest `city` identify trait, and the lifecycle
+ * - users' groups for per-group popularity: the latest `city` identify trait, saved segments'
+ *   members (segments module; as of their last refresh; identified members), and the lifecycle
  *   stage and RFM segment of the computed traits (profiles module; as of its last recompute).
  *
  * Everything is read up to one outbox seq, the snapshot's `eventSeq`: serving overlays what
@@ -70,6 +74,16 @@ export async function readTrainingInput(stores: { op: OpStore; es: EventStoreDb 
       if (!key) continue;
       if (typeof t.lifecycleStage === 'string') b.setGroup('lifecycle', key, t.lifecycleStage);
       if (typeof t.rfmSegment === 'string') b.setGroup('rfm', key, t.rfmSegment);
+    }
+    for (const seg of await listSegments(stores.op, ws)) {
+      b.labelSegment(seg.id, seg.name);
+      for (let cursor: string | null = null; ;) {
+        const page = await membersPage(stores.es, ws, seg.id, cursor, SEGMENT_PAGE);
+        for (const m of page.members) if (m.userId) b.setGroup('segment', `u:${m.userId}`, seg.id);
+        if (!page.nextCursor) break;
+        cursor = page.nextCursor;
+        await pause();
+      }
     }
   }
   return b.build();

@@ -336,8 +336,23 @@ test('per-city popularity from identify traits: an anonymous visitor with a city
   const r = await t.app.fastify.inject({ method: 'POST', url: '/v1/identify', payload: JSON.stringify({ userId: cold, traits: { city }, messageId: 'identify-cold-1' }), headers: { 'content-type': 'application/json', authorization: basic() } });
   assert.equal(r.statusCode, 200, r.body);
   assert.ok(await t.engine.workers.waitIdle(60_000));
+  // a saved segment (segments module) of buyers, refreshed: its members get a popularity group too
+  const created = await api(t, 'POST', '/api/v1/segments', { name: '买家', rule: { trait: 'orders', op: 'gte', value: 1 } });
+  assert.equal(created.statusCode, 201, created.body);
+  const segmentId = (created.json() as { id: string }).id;
+  let size = 0;
+  for (const end = Date.now() + 60_000; size < 5 && Date.now() < end;) {
+    const refreshed = await api(t, 'POST', `/api/v1/segments/${segmentId}/refresh`);
+    size = refreshed.statusCode === 200 ? ((refreshed.json() as { size?: number }).size ?? 0) : 0;
+    if (size < 5) await new Promise((r) => setTimeout(r, 500));
+  }
+  assert.ok(size >= 5, `segment size ${size}`);
   const out = await svc.train('default', 'api');
   assert.ok(out && out.outcome === 'trained', JSON.stringify(out));
   const coldAnswer = await recs(`userId=${cold}&n=10&lang=en`);
   assert.equal(coldAnswer.items[0]!.reason, `popular in ${city}`);
+  const groups = svc.loaded('default')!.model!.snapshot.meta.groups!;
+  const seg = groups.find((g) => g.dimension === 'segment' && g.value === segmentId);
+  assert.ok(seg && seg.label === '买家' && seg.users >= 5, JSON.stringify(groups.filter((g) => g.dimension !== 'city')));
+  assert.ok(groups.some((g) => g.dimension === 'city' && g.value === city));
 });

@@ -21,7 +21,13 @@ test('per-group popularity ranks what the group\'s own users took up, decayed by
     b.addInteraction(`u:b${k}`, 'p2', 'view', 1, now);
     b.setGroup('city', `u:b${k}`, '北京');
     b.setGroup('lifecycle', `u:b${k}`, 'active');
+    b.setGroup('segment', `u:b${k}`, 'seg-vip');
+    b.setGroup('segment', `u:b${k}`, 'seg-vip'); // repeated: one membership
+    if (k < 5) b.setGroup('segment', `u:s${k}`, 'seg-vip');
   }
+  b.setGroup('city', 'u:s5', '广州');
+  b.setGroup('city', 'u:s5', '上海'); // single-valued: the last value wins
+  b.labelSegment('seg-vip', 'VIP 客户');
   b.addInteraction('u:s0', 'p2', 'order', 1, now);
   b.addInteraction('u:s1', 'p2', 'view', 1, now);
   b.addInteraction('u:h0', 'p3', 'view', 1, now);
@@ -29,7 +35,7 @@ test('per-group popularity ranks what the group\'s own users took up, decayed by
   b.setGroup('city', 'u:newcomer', '上海'); // no interactions: a member, not counted
   const input = b.build();
   const gp = groupPopularity(input, prepare(input, DEFAULT_SETTINGS.training.weights), { halfLifeDays: 14, minUsers: 5, top: 10 });
-  assert.deepEqual(gp.groups.map((g) => `${g.dimension}:${g.value}:${g.users}`).sort(), ['city:上海:6', 'city:北京:6', 'lifecycle:active:6'].sort());
+  assert.deepEqual(gp.groups.map((g) => `${g.dimension}:${g.value}:${g.users}`).sort(), ['city:上海:6', 'city:北京:6', 'lifecycle:active:6', 'segment:seg-vip:11'].sort());
   const list = (dimension: string, value: string) => {
     const g = gp.groups.findIndex((x) => x.dimension === dimension && x.value === value);
     const a = gp.arrays;
@@ -44,7 +50,9 @@ test('per-group popularity ranks what the group\'s own users took up, decayed by
     return r < 0 ? [] : Array.from(gp.arrays.gkGroup.subarray(gp.arrays.gkPtr[r]!, gp.arrays.gkPtr[r + 1]!), (g) => `${gp.groups[g]!.dimension}:${gp.groups[g]!.value}`);
   };
   assert.deepEqual(groupsOf('u:newcomer'), ['city:上海']);
-  assert.deepEqual(groupsOf('u:b3'), ['city:北京', 'lifecycle:active']);
+  assert.deepEqual(groupsOf('u:b3'), ['city:北京', 'segment:seg-vip', 'lifecycle:active']);
+  assert.deepEqual(groupsOf('u:s2'), ['city:上海', 'segment:seg-vip']);
+  assert.equal(gp.groups.find((x) => x.dimension === 'segment')!.label, 'VIP 客户');
   assert.deepEqual(groupsOf('u:h0'), []);
 });
 
@@ -55,9 +63,12 @@ async function cityWorld() {
   if (trained) return trained;
   const g = world.input.groups!;
   const counts = new Map<string, number>();
-  for (const v of g.values[0]!) if (v) counts.set(v, (counts.get(v) ?? 0) + 1);
+  for (let m = 0; m < g.key.length; m++) if (g.dimension[m] === 0) counts.set(g.value[m]!, (counts.get(g.value[m]!) ?? 0) + 1);
   const city = [...counts].sort((a, b) => b[1] - a[1])[0]![0];
-  const input: TrainingInput = { ...world.input, groups: { keys: [...g.keys, 'u:newcomer'], values: g.values.map((v, d) => [...v, d === 0 ? city : '']) } };
+  const input: TrainingInput = {
+    ...world.input,
+    groups: { ...g, keys: [...g.keys, 'u:newcomer'], key: Int32Array.from([...g.key, g.keys.length]), dimension: Uint8Array.from([...g.dimension, 0]), value: [...g.value, city] },
+  };
   const snap = await trainSnapshot(input, { threads: 1, now: new Date('2026-01-21T00:00:00Z') });
   return (trained = { input, snap, city });
 }

@@ -4,7 +4,10 @@ import { GROUP_DIMENSIONS, type TrainingInput } from './input.ts';
 /** One group with its own popularity ranking (meta.groups). */
 export interface GroupInfo {
   dimension: string;
+  /** The city, segment id, lifecycle stage or RFM segment name. */
   value: string;
+  /** A display name (a saved segment's name). */
+  label?: string;
   /** Group members with at least one interaction in the training data. */
   users: number;
 }
@@ -36,7 +39,7 @@ export interface GroupPopularityOptions {
 export const GROUP_POPULARITY_DEFAULTS: GroupPopularityOptions = { halfLifeDays: 14, minUsers: 5, top: 100 };
 
 /**
- * Time-decayed popularity per group (city, lifecycle stage, RFM segment): for each group, the
+ * Time-decayed popularity per group (city, saved segment, lifecycle stage, RFM segment): for each group, the
  * members who interacted with each item, each counted with the decay of their latest
  * interaction, exactly as the global `popular` model counts everyone. Groups with fewer than
  * `minUsers` active members are left out (serving falls back to the global ranking).
@@ -44,29 +47,31 @@ export const GROUP_POPULARITY_DEFAULTS: GroupPopularityOptions = { halfLifeDays:
 export function groupPopularity(input: TrainingInput, p: Prepared, o: GroupPopularityOptions = GROUP_POPULARITY_DEFAULTS): GroupPopularity {
   const empty: GroupPopularity = { groups: [], keys: [], arrays: { groupPtr: new Int32Array(1), groupItem: new Int32Array(0), groupScore: new Float32Array(0), gkPtr: new Int32Array(1), gkGroup: new Int32Array(0) } };
   const g = input.groups;
-  if (!g || g.keys.length === 0) return empty;
+  if (!g || g.key.length === 0) return empty;
   const x = p.data.train, t = p.data.trainTimes;
   const userIndex = new Map(input.userKeys.map((k, u) => [k, u]));
+  const rowOfKey = g.keys.map((k) => userIndex.get(k) ?? -1);
   const rate = o.halfLifeDays > 0 && t ? Math.LN2 / (o.halfLifeDays * 86400) : 0;
+  // active members (training rows with interactions) per (dimension, value)
+  const members = GROUP_DIMENSIONS.map(() => new Map<string, number[]>());
+  for (let m = 0; m < g.key.length; m++) {
+    const byValue = members[g.dimension[m]!];
+    if (!byValue) continue;
+    const value = g.value[m]!;
+    let list = byValue.get(value);
+    if (!list) byValue.set(value, (list = []));
+    const u = rowOfKey[g.key[m]!]!;
+    if (u >= 0 && x.indptr[u + 1]! > x.indptr[u]!) list.push(u);
+  }
   const groups: GroupInfo[] = [];
   const ptr: number[] = [0], items: number[] = [], scores: number[] = [];
   /** Per dimension: value → group index. */
-  const byValue = GROUP_DIMENSIONS.map(() => new Map<string, number>());
+  const groupOf = GROUP_DIMENSIONS.map(() => new Map<string, number>());
   const score = new Float64Array(x.nCols);
   const touched: number[] = [];
   for (let d = 0; d < GROUP_DIMENSIONS.length; d++) {
-    const values = g.values[d] ?? [];
-    const members = new Map<string, number[]>();
-    for (let k = 0; k < g.keys.length; k++) {
-      const v = values[k];
-      const u = v ? userIndex.get(g.keys[k]!) : undefined;
-      if (!v || u === undefined || x.indptr[u + 1] === x.indptr[u]) continue;
-      let m = members.get(v);
-      if (!m) members.set(v, (m = []));
-      m.push(u);
-    }
-    for (const value of [...members.keys()].sort()) {
-      const us = members.get(value)!;
+    for (const value of [...members[d]!.keys()].sort()) {
+      const us = members[d]!.get(value)!;
       if (us.length < o.minUsers) continue;
       for (const u of us) {
         for (let q = x.indptr[u]!; q < x.indptr[u + 1]!; q++) {
@@ -83,25 +88,28 @@ export function groupPopularity(input: TrainingInput, p: Prepared, o: GroupPopul
       }
       for (const i of touched) score[i] = 0;
       touched.length = 0;
-      byValue[d]!.set(value, groups.length);
-      groups.push({ dimension: GROUP_DIMENSIONS[d]!, value, users: us.length });
+      groupOf[d]!.set(value, groups.length);
+      const label = GROUP_DIMENSIONS[d] === 'segment' ? g.labels?.[value] : undefined;
+      groups.push({ dimension: GROUP_DIMENSIONS[d]!, value, users: us.length, ...(label ? { label } : {}) });
       ptr.push(items.length);
     }
   }
   if (groups.length === 0) return empty;
-  // every key (with or without interactions) that belongs to a ranked group
+  // every key (with or without interactions) in a ranked group, its groups in index order
+  // (groups are numbered dimension by dimension, so that is GROUP_DIMENSIONS order)
+  const perKey = new Map<number, number[]>();
+  for (let m = 0; m < g.key.length; m++) {
+    const gi = groupOf[g.dimension[m]!]?.get(g.value[m]!);
+    if (gi === undefined) continue;
+    let l = perKey.get(g.key[m]!);
+    if (!l) perKey.set(g.key[m]!, (l = []));
+    l.push(gi);
+  }
   const keys: string[] = [], gkPtr: number[] = [0], gkGroup: number[] = [];
-  for (let k = 0; k < g.keys.length; k++) {
-    const before = gkGroup.length;
-    for (let d = 0; d < GROUP_DIMENSIONS.length; d++) {
-      const v = g.values[d]?.[k];
-      const gi = v ? byValue[d]!.get(v) : undefined;
-      if (gi !== undefined) gkGroup.push(gi);
-    }
-    if (gkGroup.length > before) {
-      keys.push(g.keys[k]!);
-      gkPtr.push(gkGroup.length);
-    }
+  for (const [k, l] of [...perKey].sort((a, b) => a[0] - b[0])) {
+    keys.push(g.keys[k]!);
+    gkGroup.push(...l.sort((a, b) => a - b));
+    gkPtr.push(gkGroup.length);
   }
   return {
     groups,

@@ -41,21 +41,25 @@ export interface TrainingInput {
   /** The event-store position (outbox seq) the data reflects; live activity after it is overlaid at serving time. */
   eventSeq: number;
   /**
-   * Users' groups for per-group popularity (the cold-start fallback): per dimension (GROUP_DIMENSIONS:
-   * `city` from identify traits, `lifecycle` stage and `rfm` segment from computed traits), the
-   * value of each user key in `keys` ('' = unknown). Keys need not have interactions.
+   * Users' groups for per-group popularity (the cold-start fallback): `city` from identify
+   * traits, `segment` (saved segments, several per user), `lifecycle` stage and `rfm` segment
+   * from computed traits. Keys need not have interactions.
    */
   groups?: UserGroups;
 }
 
-/** The dimensions of per-group popularity, in the order serving prefers them. */
-export const GROUP_DIMENSIONS = ['city', 'lifecycle', 'rfm'] as const;
+/** The dimensions of per-group popularity, in the order serving prefers them. `segment` is multi-valued. */
+export const GROUP_DIMENSIONS = ['city', 'segment', 'lifecycle', 'rfm'] as const;
 export type GroupDimension = (typeof GROUP_DIMENSIONS)[number];
 
+/** Memberships as triples: user keys[key[m]] is in group (GROUP_DIMENSIONS[dimension[m]], value[m]). */
 export interface UserGroups {
   keys: string[];
-  /** values[d][k]: user keys[k]'s value in GROUP_DIMENSIONS[d] ('' = unknown). */
-  values: string[][];
+  key: Int32Array;
+  dimension: Uint8Array;
+  value: string[];
+  /** Display names of saved segments, by id. */
+  labels?: Record<string, string>;
 }
 
 class Grow {
@@ -98,7 +102,13 @@ export class TrainingInputBuilder {
   private bptr: number[] = [0];
   private bitems: number[] = [];
   private groupKeys = new Map<string, number>();
-  private groupValues: string[][] = GROUP_DIMENSIONS.map(() => []);
+  /** (key, dimension) → membership, for single-valued dimensions. */
+  private single = new Map<string, number>();
+  private multi = new Set<string>();
+  private gk: number[] = [];
+  private gd: number[] = [];
+  private gv: string[] = [];
+  private labels: Record<string, string> = {};
   eventSeq = 0;
 
   constructor(readonly workspaceId: string) {}
@@ -152,16 +162,35 @@ export class TrainingInputBuilder {
     this.bptr.push(this.bitems.length);
   }
 
-  /** A user's group in one dimension (e.g. city 上海); the last value given wins. */
+  /**
+   * A user's group in one dimension (e.g. city 上海). Single-valued dimensions keep the last value
+   * given; `segment` adds one membership per value.
+   */
   setGroup(dimension: GroupDimension, userKey: string, value: string): void {
     const d = GROUP_DIMENSIONS.indexOf(dimension);
     if (d < 0 || !value) return;
     let k = this.groupKeys.get(userKey);
-    if (k === undefined) {
-      this.groupKeys.set(userKey, (k = this.groupKeys.size));
-      for (const v of this.groupValues) v.push('');
+    if (k === undefined) this.groupKeys.set(userKey, (k = this.groupKeys.size));
+    if (dimension === 'segment') {
+      const id = `${k}\u0000${value}`;
+      if (this.multi.has(id)) return;
+      this.multi.add(id);
+    } else {
+      const m = this.single.get(`${k}\u0000${d}`);
+      if (m !== undefined) {
+        this.gv[m] = value;
+        return;
+      }
+      this.single.set(`${k}\u0000${d}`, this.gk.length);
     }
-    this.groupValues[d]![k] = value;
+    this.gk.push(k);
+    this.gd.push(d);
+    this.gv.push(value);
+  }
+
+  /** A saved segment's display name. */
+  labelSegment(id: string, name: string): void {
+    this.labels[id] = name;
   }
 
   get interactionCount(): number {
@@ -192,7 +221,7 @@ export class TrainingInputBuilder {
       edges: { from: this.ef.int32(), to: this.et.int32(), type: this.ey.uint8(), count: this.ec.float32(), ts: this.es.float64() },
       baskets: { ptr: Int32Array.from(this.bptr), items: Int32Array.from(this.bitems) },
       eventSeq: this.eventSeq,
-      groups: this.groupKeys.size ? { keys: [...this.groupKeys.keys()], values: this.groupValues.map((v) => v.slice()) } : undefined,
+      groups: this.gk.length ? { keys: [...this.groupKeys.keys()], key: Int32Array.from(this.gk), dimension: Uint8Array.from(this.gd), value: this.gv.slice(), labels: { ...this.labels } } : undefined,
     };
   }
 }
