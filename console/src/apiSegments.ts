@@ -128,3 +128,36 @@ export interface AutoModel {
 export const fitAutoSegments = (body: { k?: number; features?: string[] } = {}) => request<AutoModel>('POST', '/api/v1/segments/auto', body);
 export const listAutoModels = (signal?: AbortSignal) => request<{ models: Array<Partial<AutoModel> & { id: string }> }>('GET', '/api/v1/segments/auto', undefined, { signal });
 export const getAutoModel = (id: string, signal?: AbortSignal) => request<AutoModel>('GET', `/api/v1/segments/auto/${encodeURIComponent(id)}`, undefined, { signal });
+
+// ---- a person's segments and tags (User 360) ----
+
+export interface ProfileSegment {
+  id: string;
+  name: string;
+  size: number | null;
+  refreshedAt: string | null;
+}
+
+export const getProfileSegments = (profileId: string, signal?: AbortSignal) =>
+  request<{ profileId: string; segments: ProfileSegment[] }>('GET', `/api/v1/users/${encodeURIComponent(profileId)}/segments`, undefined, { signal });
+
+/** A tag on a person: manual (who = the user who set it) or from a segment (who = `segment:<id>`). */
+export interface ProfileTag {
+  tag: string;
+  source?: string;
+  by?: string | null;
+  at?: string | null;
+  [k: string]: unknown;
+}
+
+/** `GET /api/v1/users/:id/tags` (tags API); null when the server has no tags API. */
+export async function getProfileTags(profileId: string, signal?: AbortSignal): Promise<ProfileTag[] | null> {
+  try {
+    const r = await request<{ tags: Array<ProfileTag & { name?: string }> } | Array<ProfileTag & { name?: string }>>('GET', `/api/v1/users/${encodeURIComponent(profileId)}/tags`, undefined, { signal });
+    const list = Array.isArray(r) ? r : r.tags;
+    return list.map((x) => ({ ...x, tag: x.tag ?? x.name ?? '' }));
+  } catch (err) {
+    if ((err as { status?: number }).status === 404 && String((err as { message?: string }).message).includes('no route')) return null;
+    throw err;
+  }
+}

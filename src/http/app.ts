@@ -71,6 +71,7 @@ export async function buildApp(engine: Engine): Promise<App> {
   profileRoutes(fastify, engine, auth);
   (await import('./routes/recommend.ts')).recommendRoutes(fastify, engine, auth);
   (await import('./routes/segments.ts')).segmentRoutes(fastify, engine, auth);
+  (await import('./routes/profile-segments.ts')).profileSegmentRoutes(fastify, engine, auth);
 
   const hasConsole = fs.existsSync(path.join(CONSOLE_DIST, 'index.html'));
   if (hasConsole) await fastify.register(fastifyStatic, { root: CONSOLE_DIST, wildcard: false });

@@ -129,7 +129,13 @@ test('console: RFM grid, lifecycle, User 360, segment builder with live count, s
     });
     await h.shot('segments-list-en');
 
+    // User 360 of a member lists the segment.
+    const member = (await api<{ members: { profileId: string }[] }>(`/api/v1/segments/${encodeURIComponent(saved.id)}/members?limit=1`)).json.members[0]!;
+    await page.goto(`${h.baseUrl}/users/${encodeURIComponent(member.profileId)}`);
+    await page.getByTestId('user-segments').getByText(name).waitFor();
+
     // ---- a rule the API refuses: the reason shows next to the offending condition ----
+    await page.getByTestId('nav-segments').click();
     await page.getByTestId('segments-new').click();
     await page.getByTestId('page-segment-builder').waitFor();
     for (let i = 0; i < 3; i++) {

@@ -7,6 +7,7 @@ import { CascadeCard } from './CascadeCard';
 import { ComputedTraitsCard } from './ComputedTraitsCard';
 import { InfluenceCard } from './InfluenceCard';
 import { RfmLifecycleCard } from './RfmLifecycleCard';
+import { SegmentsTagsCard } from './SegmentsTagsCard';
 
 /** The computed parts of User 360: traits with definitions, RFM / lifecycle / churn, influence, cascades. */
 export function User360Panels({ profile }: { profile: UserProfile }) {
@@ -19,7 +20,14 @@ export function User360Panels({ profile }: { profile: UserProfile }) {
             <ComputedTraitsCard traits={data.traits} asOf={data.asOf} />
           </Col>
           <Col xs={24} xl={9}>
-            <RfmLifecycleCard data={data} />
+            <Row gutter={[16, 16]}>
+              <Col xs={24}>
+                <SegmentsTagsCard profileId={profile.profileId} />
+              </Col>
+              <Col xs={24}>
+                <RfmLifecycleCard data={data} />
+              </Col>
+            </Row>
           </Col>
           <Col xs={24} xl={10}>
             <InfluenceCard traits={data.traits} profile={profile} />
