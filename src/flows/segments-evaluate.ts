@@ -61,6 +61,7 @@ async function keysOfProfiles(es: EventStoreDb, ws: string, compiled: CompiledRu
 export async function compileForWorkspace(op: SqlRunner, es: EventStoreDb, ws: string, expanded: Rule, now: number): Promise<CompiledRule> {
   const columns = await traitColumns(es);
   const socialKeys = new Map<Rule, string[]>();
+  if (await hasInfluenceGraph(es, ws, columns)) return compileRule(expanded, { ws, now, columns, graph: 'profiles', socialKeys });
   const resolve = async (r: Rule): Promise<void> => {
     if ('all' in r) for (const c of r.all) await resolve(c);
     else if ('any' in r) for (const c of r.any) await resolve(c);
@@ -77,13 +78,25 @@ export async function compileForWorkspace(op: SqlRunner, es: EventStoreDb, ws: s
         const inner = r.of.resolved;
         if (!inner) throw new Error('social segment reference not expanded');
         await resolve(inner);
-        from = await keysOfProfiles(es, ws, compileRule(inner, { ws, now, columns, socialKeys }));
+        from = await keysOfProfiles(es, ws, compileRule(inner, { ws, now, columns, graph: 'ids', socialKeys }));
       }
       socialKeys.set(r, await neighboursOf(op, ws, r.social, from));
     }
   };
   await resolve(expanded);
-  return compileRule(expanded, { ws, now, columns, socialKeys });
+  return compileRule(expanded, { ws, now, columns, graph: 'ids', socialKeys });
+}
+
+/**
+ * Whether the workspace's influence traits are computed (the KOL flag is set on its people): then
+ * the profile-level graph `influence_edges` is current as of the traits' day and social conditions
+ * are evaluated inside the statement (docs/segments.md, "Social conditions").
+ */
+export async function hasInfluenceGraph(es: EventStoreDb, ws: string, columns?: ReadonlySet<string>): Promise<boolean> {
+  const cols = columns ?? (await traitColumns(es));
+  if (!cols.has('is_kol')) return false;
+  const r = await es.read('select 1 from computed_traits where workspace_id = $1 and is_kol is not null limit 1', [ws]);
+  return r.length > 0;
 }
 
 /** The ids at the other end of live edges of one relation from `from`. */

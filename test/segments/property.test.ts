@@ -6,7 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { checkRule, expandRule, insertSegment, measureRule, referenceEvaluate, type RefEvent, type RefProfile, type RefWorld, type Rule } from '../../src/modules/segments/index.ts';
+import { checkRule, expandRule, insertSegment, measureRule, referenceEvaluate, usesProfileGraph, type RefEvent, type RefProfile, type RefWorld, type Rule } from '../../src/modules/segments/index.ts';
 import { compileForWorkspace, evaluationTime } from '../../src/flows/segments-evaluate.ts';
 import { loadWorld, openTestStores, type Stores } from './world.ts';
 
@@ -43,11 +43,12 @@ const traitsArb = fc.record({
 
 interface WorldPlan { profiles: RefProfile[]; events: RefEvent[]; edges: RefWorld['edges'] }
 
-const worldArb: fc.Arbitrary<WorldPlan> = fc.integer({ min: 2, max: 8 }).chain((n) => {
+/** Worlds with influence traits (some KOL flag set: social conditions on the profile-level graph) and without (the operational store's edges by id). */
+const worldArb: fc.Arbitrary<WorldPlan> = fc.tuple(fc.integer({ min: 2, max: 8 }), fc.boolean()).chain(([n, influence]) => {
   const people = fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 2 }), traitsArb), { minLength: n, maxLength: n }).map((xs) =>
     xs.map(([hasUser, anons, traits], i): RefProfile => {
       const userId = hasUser || anons === 0 ? `u${i}` : null;
-      return { profileId: `p${i}`, userId, anonymousIds: Array.from({ length: anons }, (_, j) => `a${i}_${j}`), traits: { ...traits, userId } };
+      return { profileId: `p${i}`, userId, anonymousIds: Array.from({ length: anons }, (_, j) => `a${i}_${j}`), traits: { ...traits, userId, ...(influence ? {} : { isKol: null }) } };
     }));
   return people.chain((profiles) => {
     const ids = profiles.flatMap((p) => [...(p.userId ? [{ userId: p.userId }] : []), ...p.anonymousIds.map((a) => ({ anonymousId: a }))]);
@@ -146,10 +147,12 @@ after(async () => s.close());
 test('compiled SQL equals the reference evaluator on random worlds and rules (fast-check)', async () => {
   let checked = 0;
   let nonTrivial = 0;
+  const modes = { profiles: 0, ids: 0 };
   await fc.assert(
     fc.asyncProperty(worldArb, fc.array(ruleArb, { minLength: 1, maxLength: 6 }), async (plan, rules) => {
       const world: RefWorld = { now: NOW, ...plan };
       const ws = await loadWorld(s, world, AS_OF);
+      modes[usesProfileGraph(world) ? 'profiles' : 'ids']++;
       for (const [id, rule] of Object.entries(SAVED)) await insertSegment(s.op, ws, { id: `${ws}_${id}`, name: id, description: '', rule: rename(rule, ws), refreshMinutes: 60, createdBy: null });
       const { now } = await evaluationTime(s.es, ws);
       assert.equal(now, NOW);
@@ -176,6 +179,8 @@ test('compiled SQL equals the reference evaluator on random worlds and rules (fa
   // The generators must produce rules that split worlds, not only empty / full answers.
   assert.ok(checked > 200, `checked ${checked}`);
   assert.ok(nonTrivial > checked / 4, `non-trivial ${nonTrivial} of ${checked}`);
+  // Both ways of evaluating social conditions were exercised.
+  assert.ok(modes.profiles > 20 && modes.ids > 20, JSON.stringify(modes));
 });
 
 /** Segment ids are per test world: `segA` → `<ws>_segA`. */

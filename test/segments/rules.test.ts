@@ -108,6 +108,34 @@ forEachOpStore('segment rules on a hand-made world: SQL and reference agree, and
   }
 });
 
+// Without influence traits (no KOL flag), social conditions read the operational store's live edges by id.
+const noInfluence: RefWorld = { ...world, profiles: world.profiles.map((p) => ({ ...p, traits: { ...p.traits, isKol: null } })) };
+forEachOpStore('social conditions from the operational store\'s edges (no influence traits yet)', (getDb) => {
+  let s: Stores;
+  let ws: string;
+  before(async () => {
+    s = await openTestStores(getDb());
+    ws = await loadWorld(s, noInfluence, AS_OF);
+  });
+  after(async () => s.close());
+  const cases: Array<[string, unknown, string[]]> = [
+    ['friend_of', { social: 'friend_of', of: { userId: 'u1' } }, ['p2']],
+    ['follower_of', { social: 'follower_of', of: { userId: 'u1' } }, ['p3']],
+    ['followed_by', { social: 'followed_by', of: { userId: 'u3' } }, ['p1']],
+    ['invited_by of a segment', { all: [{ social: 'invited_by', of: { segment: 'seg-u2' } }] }, ['p5']],
+    ['near_kol: no KOLs', { social: 'near_kol', hops: 2 }, []],
+  ];
+  for (const [name, rule, expected] of cases) {
+    test(name, async () => {
+      await s.op.query(`insert into segments (id, workspace_id, name, rule) values ('seg-u2', $1, 'u2', $2) on conflict do nothing`, [ws, JSON.stringify({ trait: 'userId', op: 'eq', value: 'u2' })]);
+      const { expanded } = await prepareRule(s.op, ws, rule);
+      assert.deepEqual(referenceEvaluate(expanded, noInfluence), expected, 'reference');
+      const c = await compileForWorkspace(s.op, s.es, ws, expanded, NOW);
+      assert.deepEqual((await s.es.read<{ profile_id: string }>(`select profile_id from (${c.sql}) order by 1`, c.params)).map((x) => x.profile_id), expected, 'sql');
+    });
+  }
+});
+
 describe('bad rules are refused with a code and the path in the rule', () => {
   const path = (rule: unknown) => {
     try {

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { migrateOpStore, openOpStore, type OpStore } from '../../src/platform/opstore/index.ts';
 import { openEventStoreDb, type EventStoreDb } from '../../src/platform/eventstore/duckdb.ts';
 import { migrateEventStore } from '../../src/modules/events/index.ts';
-import { TRAIT_FIELDS, type RefWorld } from '../../src/modules/segments/index.ts';
+import { TRAIT_FIELDS, profileEdgesOf, type RefWorld } from '../../src/modules/segments/index.ts';
 
 export interface Stores { op: OpStore; es: EventStoreDb; close(): Promise<void> }
 
@@ -72,6 +72,9 @@ export async function loadWorld(s: Stores, world: RefWorld, asOf: string): Promi
           [ws, seq, `o${seq}`, e.userId ?? null, e.anonymousId ?? null, ts, i, l.product_id ?? null, l.name ?? null, l.category ?? null, l.brand ?? null, l.price ?? null, l.quantity ?? 1]);
       }
     }
+  });
+  await s.es.write(async (c) => {
+    for (const e of profileEdgesOf(world)) await c.run('insert into influence_edges values ($1, $2, $3, $4)', [ws, e.type, e.src, e.dst]);
   });
   for (const [i, e] of world.edges.entries()) {
     await s.op.query(`insert into social_edges (workspace_id, src, dst, type, created_at, message_id) values ($1, $2, $3, $4, now(), $5) on conflict do nothing`, [ws, e.src, e.dst, e.type, `e${i}`]);

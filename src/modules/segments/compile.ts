@@ -18,7 +18,14 @@ export interface CompileContext {
   now: number;
   /** The columns computed_traits has (a missing allow-listed column reads as null). */
   columns: ReadonlySet<string>;
-  /** The raw social ids (`u:<userId>` / `a:<anonymousId>`) each social node matches, resolved by the caller from the social graph. */
+  /**
+   * Where social conditions are evaluated: `profiles` = in the statement, over the profile-level
+   * graph `influence_edges` (kept by the traits passes as of the as-of day, with the KOL flag);
+   * `ids` = from `socialKeys`, resolved by the caller from the operational store's live edges
+   * (workspaces whose influence traits are not computed).
+   */
+  graph: 'profiles' | 'ids';
+  /** `ids` mode: the raw social ids (`u:<userId>` / `a:<anonymousId>`) each social node matches. */
   socialKeys: ReadonlyMap<Rule, readonly string[]>;
 }
 
@@ -223,13 +230,59 @@ class Compiler {
     return `t.profile_id in (select pid from (${agg}) where ${having})`;
   }
 
+  private cteCount = 0;
+  private socialProfiles(r: Rule): string {
+    return socialProfilesSql({
+      ws: this.ws,
+      rule: (x) => this.rule(x),
+      add: (v) => this.p.add(v),
+      cte: (name, sql) => {
+        const id = `s${this.cteCount++}_${name}`;
+        this.ctes.push(`${id} as materialized (${sql})`);
+        return id;
+      },
+    }, r);
+  }
+
   private social(r: Rule): string {
+    if (this.ctx.graph === 'profiles') return this.socialProfiles(r);
     const keys = this.ctx.socialKeys.get(r);
     if (!keys) throw new Error('social node without resolved ids');
     if (!keys.length) return 'false';
     return `t.profile_id in (select profile_id from profile_identities where workspace_id = ${this.ws}
       and (case kind when 'user_id' then 'u:' else 'a:' end) || value in (select unnest(${this.p.strs(keys)})))`;
   }
+}
+
+/** Profile-level social conditions over `influence_edges` (follow src→dst, friend both ways, invite inviter→invitee). */
+export function socialProfilesSql(this: void, c: { ws: string; rule: (r: Rule) => string; add: (v: string) => string; cte: (name: string, sql: string) => string }, r: Rule): string {
+  if (!('social' in r)) throw new Error('not a social node');
+  const E = `influence_edges`;
+  if (r.social === 'near_kol') {
+    const kol = c.cte('kol', `select profile_id from computed_traits where workspace_id = ${c.ws} and is_kol`);
+    const und = c.cte('und', `select src as a, dst as b from ${E} where workspace_id = ${c.ws} union all select dst, src from ${E} where workspace_id = ${c.ws}`);
+    let prev = kol;
+    const hops: string[] = [];
+    for (let h = 1; h <= r.hops; h++) {
+      prev = c.cte(`hop${h}`, `select distinct b as profile_id from ${und} where a in (select profile_id from ${prev})`);
+      hops.push(`select profile_id from ${prev}`);
+    }
+    return `(t.profile_id in (${hops.join(' union ')}) and t.profile_id not in (select profile_id from ${kol}))`;
+  }
+  const from = 'userId' in r.of
+    ? `select profile_id from profile_identities where workspace_id = ${c.ws} and kind = 'user_id' and value = ${c.add(r.of.userId)}`
+    : `select t.profile_id from computed_traits t where t.workspace_id = ${c.ws} and ${c.rule(r.of.resolved ?? fail(r.of.segment))}`;
+  switch (r.social) {
+    case 'friend_of': return `t.profile_id in (select dst from ${E} where workspace_id = ${c.ws} and type = 'friend' and src in (${from}))`;
+    case 'followed_by': return `t.profile_id in (select dst from ${E} where workspace_id = ${c.ws} and type = 'follow' and src in (${from}))`;
+    case 'invited_by': return `t.profile_id in (select dst from ${E} where workspace_id = ${c.ws} and type = 'invite' and src in (${from}))`;
+    case 'follower_of': return `t.profile_id in (select src from ${E} where workspace_id = ${c.ws} and type = 'follow' and dst in (${from}))`;
+  }
+  throw new Error('unknown relation');
+}
+
+function fail(segment: string): never {
+  throw new Error(`segment ${segment} was not expanded`);
 }
 
 export function cmp(op: string, a: number, b: number): boolean {

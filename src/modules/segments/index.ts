@@ -10,8 +10,8 @@ export { TRAIT_OPS, PROPERTY_OPS, COUNT_OPS, SOCIAL_RELATIONS, LINE_PROPERTIES, 
 export { TRAIT_FIELDS, OPS_BY_TYPE, traitField, type TraitField, type FieldType } from './fields.ts';
 export { checkRule, ruleError, parseTime, MAX_CHILDREN, MAX_LIST, type RuleIssue } from './validate.ts';
 export { expandRule, measureRule, nodeCost, MAX_DEPTH, MAX_NODES, MAX_COST, type SegmentLoader, type RuleSize } from './limits.ts';
-export { compileRule, timeValue, DAY_MS, type CompileContext, type CompiledRule } from './compile.ts';
-export { referenceEvaluate, type RefWorld, type RefProfile, type RefEvent } from './reference.ts';
+export { compileRule, socialProfilesSql, timeValue, DAY_MS, type CompileContext, type CompiledRule } from './compile.ts';
+export { referenceEvaluate, profileEdgesOf, usesProfileGraph, type RefWorld, type RefProfile, type RefEvent } from './reference.ts';
 export {
   insertSegment, getSegment, listSegments, updateSegment, deleteSegment, markRefreshed, allSegments, referencedSegments, newSegmentId,
   applyMembership, dropMembership, membersPage, changesPage, sizeHistory, isMember,

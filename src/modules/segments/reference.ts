@@ -35,6 +35,26 @@ export interface RefWorld {
   edges: Array<{ type: 'friend' | 'follow' | 'invite'; src: string; dst: string }>;
 }
 
+/**
+ * The profile-level graph of a world (what `influence_edges` holds): each edge between two raw ids
+ * held by two different people, once. Used when the world's influence traits are computed (some
+ * person has an `isKol` value), as the compiled SQL does.
+ */
+export function profileEdgesOf(world: RefWorld): RefWorld['edges'] {
+  const byKey = new Map<string, string>();
+  for (const p of world.profiles) for (const k of keysOf(p)) byKey.set(k, p.profileId);
+  const out = new Map<string, RefWorld['edges'][number]>();
+  for (const e of world.edges) {
+    const src = byKey.get(e.src);
+    const dst = byKey.get(e.dst);
+    if (src && dst && src !== dst) out.set(`${e.type} ${src} ${dst}`, { type: e.type, src, dst });
+  }
+  return [...out.values()];
+}
+
+/** Whether social conditions use the profile-level graph (the influence traits are computed). */
+export const usesProfileGraph = (world: RefWorld) => world.profiles.some((p) => p.traits.isKol !== null && p.traits.isKol !== undefined);
+
 const keysOf = (p: RefProfile) => [...(p.userId ? [`u:${p.userId}`] : []), ...p.anonymousIds.map((a) => `a:${a}`)];
 
 /** Text of a JSON scalar as DuckDB's json_extract_string gives it (null for null / missing). */
@@ -78,6 +98,44 @@ export function referenceEvaluate(rule: Rule, world: RefWorld): string[] {
     const m = members(r);
     return new Set(world.profiles.filter((p) => m.has(p.profileId)).flatMap(keysOf));
   };
+  const profileGraph = usesProfileGraph(world);
+  const pEdges = profileGraph ? profileEdgesOf(world) : [];
+  /** Profile mode: the people a social node matches. */
+  const socialPeople = (r: Extract<Rule, { social: string }>): Set<string> => {
+    const s = new Set<string>();
+    if (r.social === 'near_kol') {
+      const kols = new Set(world.profiles.filter((p) => p.traits.isKol === true).map((p) => p.profileId));
+      const seen = new Set(kols);
+      let frontier = new Set(kols);
+      for (let h = 0; h < r.hops; h++) {
+        const next = new Set<string>();
+        for (const e of pEdges) {
+          if (frontier.has(e.src) && !seen.has(e.dst)) next.add(e.dst);
+          if (frontier.has(e.dst) && !seen.has(e.src)) next.add(e.src);
+        }
+        for (const k of next) seen.add(k);
+        frontier = next;
+      }
+      for (const k of seen) if (!kols.has(k)) s.add(k);
+      return s;
+    }
+    let from: Set<string>;
+    if ('userId' in r.of) {
+      const p = byUser.get(r.of.userId);
+      from = new Set(p ? [p.profileId] : []);
+    } else {
+      if (!r.of.resolved) throw new Error('segment reference was not expanded');
+      from = members(r.of.resolved);
+    }
+    const type = r.social === 'friend_of' ? 'friend' : r.social === 'invited_by' ? 'invite' : 'follow';
+    for (const e of pEdges) {
+      if (e.type !== type) continue;
+      if (r.social === 'follower_of') {
+        if (from.has(e.dst)) s.add(e.src);
+      } else if (from.has(e.src)) s.add(e.dst);
+    }
+    return s;
+  };
   const socialCache = new Map<Rule, Set<string>>();
   const socialKeys = (r: Extract<Rule, { social: string }>): Set<string> => {
     let s = socialCache.get(r);
@@ -118,6 +176,11 @@ export function referenceEvaluate(rule: Rule, world: RefWorld): string[] {
     if ('trait' in r) return traitHolds(r, p, eventsOf.get(p.profileId) ?? [], world.now);
     if ('event' in r) return eventHolds(r, eventsOf.get(p.profileId) ?? [], world.now);
     if ('social' in r) {
+      if (profileGraph) {
+        let people = socialCache.get(r);
+        if (!people) socialCache.set(r, (people = socialPeople(r)));
+        return people.has(p.profileId);
+      }
       const keys = socialKeys(r);
       return keysOf(p).some((k) => keys.has(k));
     }
