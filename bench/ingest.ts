@@ -20,6 +20,10 @@
  * --cpu-prof        writes V8 CPU profiles of each Liebian process to .bench-data/profiles/<side>-<time>/
  *                   (the largest file is the main thread; summarise it with
  *                   `node --import tsx bench/profile-summary.ts <file>`).
+ * --baseline DIR    adds a side `baseline`: the real server (as `liebian`) started from another
+ *                   checkout of this repository in DIR (e.g. `git archive HEAD~1 | tar -x -C DIR`
+ *                   plus a node_modules link), measured in alternation with the current code, so a
+ *                   change is compared before/after in the same minutes of a noisy machine.
  * --sql-profile     (PGlite) writes, per Liebian server, the time PGlite spent executing each SQL
  *                   statement to .bench-data/profiles/sql-<side>-<time>.txt (bench/lib/sql-profile.ts).
  */
@@ -48,13 +52,16 @@ const { values: args } = parseArgs({
     'cpu-prof': { type: 'boolean', default: false },
     'sql-profile': { type: 'boolean', default: false },
     'no-freeze': { type: 'boolean', default: false },
+    baseline: { type: 'string' },
     out: { type: 'string' },
   },
 });
 
-type Side = 'liebian' | 'bare' | 'ack-only';
+type Side = 'liebian' | 'bare' | 'ack-only' | 'baseline';
 const SIDES = args.sides.split(',').map((s) => s.trim()) as Side[];
 for (const s of SIDES) if (!['liebian', 'bare', 'ack-only'].includes(s)) throw new Error(`unknown side ${s}`);
+const BASELINE = args.baseline ? path.resolve(args.baseline) : undefined;
+if (BASELINE) SIDES.push('baseline');
 const SECONDS = Number(args.seconds);
 const WARMUP = Number(args.warmup);
 const ROUNDS = Number(args.rounds);
@@ -63,7 +70,7 @@ const BATCH = Number(args.batch);
 const PG_URL = args.pg ? args['pg-url'] : undefined;
 const WRITE_KEY = 'lb_wk_bench_write_key_0123456789';
 const SECRET_KEY = 'lb_sk_bench_secret_key_0123456789';
-const LABEL: Record<Side, string> = { liebian: 'Liebian (durable)', bare: 'bare parse+validate', 'ack-only': 'Liebian, consumers off' };
+const LABEL: Record<Side, string> = { liebian: 'Liebian (durable)', bare: 'bare parse+validate', 'ack-only': 'Liebian, consumers off', baseline: `Liebian (durable) from ${BASELINE}` };
 
 const log = (s: string) => process.stderr.write(s + '\n');
 
@@ -185,7 +192,7 @@ async function main() {
       const store = new Store();
       stores.set(side, store);
       await store.create(side);
-      const script = side === 'liebian' ? ['bin/liebian.mjs', 'start'] : ['--import', 'tsx', 'bench/ack-only-server.ts'];
+      const script = side === 'liebian' || side === 'baseline' ? ['bin/liebian.mjs', 'start'] : ['--import', 'tsx', 'bench/ack-only-server.ts'];
       // One directory per server: node writes one profile per thread (the tsx loader has its own).
       const nodeArgs = args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', path.join(profDir, `${side}-${new Date().toISOString().replace(/[:.]/g, '-')}`)] : [];
       const sqlProfile = args['sql-profile'] ? path.join(profDir, `sql-${side}-${new Date().toISOString().replace(/[:.]/g, '-')}.txt`) : '';
@@ -203,7 +210,7 @@ async function main() {
         LIEBIAN_BOOTSTRAP_SECRET_KEY: SECRET_KEY,
         LIEBIAN_BOOTSTRAP_ADMIN_PASSWORD: 'bench-admin-pass-123',
         DATABASE_URL: store.databaseUrl ?? '',
-      }));
+      }, side === 'baseline' ? BASELINE : ROOT));
     }
     await Promise.all(SIDES.map((s) => children.get(s)!.waitReady(`${origin[s]}/${s === 'bare' ? 'healthz' : 'readyz'}`)));
     log(`operational store: ${PG_URL ? `PostgreSQL ${PG_URL.replace(/\/\/[^@]*@/, '//')}, schemas ${[...stores.values()].map((s) => s.schema).join(', ')}` : 'PGlite (temp data dir)'}`);
@@ -261,7 +268,7 @@ async function main() {
           loadavg: os.loadavg()[0]!,
         };
         if (side !== 'bare') {
-          if (side === 'liebian') w.backlog = await backlog(origin[side]).catch(() => ({}));
+          if (side === 'liebian' || side === 'baseline') w.backlog = await backlog(origin[side]).catch(() => ({}));
           const ok = Object.entries(result.statusCounts).filter(([s]) => s.startsWith('2')).reduce((a, [, n]) => a + n, 0);
           acknowledged.set(side, (acknowledged.get(side) ?? 0) + ok * payloads.batchSize);
         }

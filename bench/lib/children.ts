@@ -21,8 +21,8 @@ export class Child {
   private exited: Promise<number | null>;
   private frozen = false;
 
-  constructor(readonly name: string, args: string[], env: NodeJS.ProcessEnv) {
-    this.proc = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  constructor(readonly name: string, args: string[], env: NodeJS.ProcessEnv, cwd = ROOT) {
+    this.proc = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const keep = (b: Buffer) => {
       this.out = (this.out + b.toString()).slice(-20_000);
     };

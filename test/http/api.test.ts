@@ -44,9 +44,15 @@ test('over the workspace rate: 429 with Retry-After, and nothing from that reque
 });
 
 test('a store that cannot commit answers 503 with Retry-After, never 2xx', async () => {
+  // Transactions fail, and so does the writer's single-statement commit (event_ids / event_outbox).
   const original = t.engine.op.tx;
+  const originalQuery = t.engine.op.query;
   t.engine.op.tx = async () => {
     throw new Error('connection terminated');
+  };
+  t.engine.op.query = async (sql, params) => {
+    if (/event_ids|event_outbox/.test(sql)) throw new Error('connection terminated');
+    return originalQuery(sql, params);
   };
   try {
     await new Promise((r) => setTimeout(r, 1100));
@@ -56,6 +62,7 @@ test('a store that cannot commit answers 503 with Retry-After, never 2xx', async
     assert.ok(r.headers['retry-after']);
   } finally {
     t.engine.op.tx = original;
+    t.engine.op.query = originalQuery;
   }
   const again = await track([{ type: 'track', event: 'Down', userId: 'd', messageId: 'down-1' }]);
   assert.equal(again.statusCode, 200);

@@ -5,14 +5,24 @@ import type { StoredEvent } from './schema.ts';
 interface Pending {
   workspaceId: string;
   events: StoredEvent[];
+  /** The events as INSERT_SQL's JSON array items, serialised when the request arrives. */
+  json: string;
   resolve: (r: { stored: number }) => void;
   reject: (e: unknown) => void;
 }
 
+/*
+ * One statement, so a group commit is one round trip (autocommit) and no BEGIN / COMMIT waits in
+ * the event loop. The advisory lock is taken first (the input rows are joined to it, so no row,
+ * and no nextval, exists before it is held) and held until commit: one writer at a time, so outbox
+ * seq order equals commit order even with several nodes, and consumers can read by seq.
+ */
 const INSERT_SQL = `
-with input as (
+with lock as materialized (select pg_advisory_xact_lock(4242002) is not null as held),
+input as (
   select distinct on (workspace_id, message_id) x.e->>'workspace_id' as workspace_id, x.e->>'message_id' as message_id, x.e->'body' as body, x.n
-  from jsonb_array_elements($1::jsonb) with ordinality as x(e, n)
+  from lock, jsonb_array_elements($1::jsonb) with ordinality as x(e, n)
+  where lock.held
   order by workspace_id, message_id, x.n
 ), ins as (
   -- seq follows submission order (the first occurrence of a duplicate), not messageId order
@@ -24,34 +34,67 @@ with input as (
 insert into event_outbox (seq, workspace_id, body)
 select ins.seq, ins.workspace_id, input.body from ins join input using (workspace_id, message_id)`;
 
-/** Writes events durably and exactly once: a permanent (workspace, messageId) key plus the outbox row. */
-export async function insertEvents(q: SqlRunner, rows: Array<{ workspaceId: string; events: StoredEvent[] }>): Promise<number> {
-  const flat: Array<{ workspace_id: string; message_id: string; body: StoredEvent }> = [];
-  for (const r of rows) for (const e of r.events) flat.push({ workspace_id: r.workspaceId, message_id: e.messageId, body: e });
-  if (!flat.length) return 0;
-  // One writer at a time, so outbox seq order equals commit order (consumers read by seq).
-  await q.query('select pg_advisory_xact_lock(4242002)');
-  const r = await q.query(INSERT_SQL, [JSON.stringify(flat)]);
+/** One request's events as comma-separated items of INSERT_SQL's JSON array ('' when none). */
+function encodeEvents(workspaceId: string, events: StoredEvent[]): string {
+  const ws = JSON.stringify(workspaceId);
+  const parts = new Array<string>(events.length);
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i]!;
+    parts[i] = `{"workspace_id":${ws},"message_id":${JSON.stringify(e.messageId)},"body":${JSON.stringify(e)}}`;
+  }
+  return parts.join(',');
+}
+
+async function insertEncoded(q: SqlRunner, items: string[]): Promise<number> {
+  const nonEmpty = items.filter((s) => s.length > 0);
+  if (!nonEmpty.length) return 0;
+  const r = await q.query(INSERT_SQL, [`[${nonEmpty.join(',')}]`]);
   return r.rowCount;
+}
+
+/**
+ * Writes events durably and exactly once: a permanent (workspace, messageId) key plus the outbox
+ * row. Inside `q`'s transaction when it is one; on the store itself, the statement is its own.
+ */
+export async function insertEvents(q: SqlRunner, rows: Array<{ workspaceId: string; events: StoredEvent[] }>): Promise<number> {
+  return insertEncoded(q, rows.map((r) => encodeEvents(r.workspaceId, r.events)));
 }
 
 /**
  * Group commit: concurrent requests' events are written together in one transaction, and each
  * request is answered only after that transaction commits (a 2xx means durable). If a combined
  * transaction fails, each request is retried alone so one request's failure is its own.
+ *
+ * Up to `maxInFlight` groups are sent at once (default: 2 on PostgreSQL, 1 on PGlite, which runs
+ * statements one at a time anyway). A second group waits inside PostgreSQL for the advisory lock,
+ * with its JSON already transferred and parsed, and starts the moment the first one commits:
+ * commits stay one at a time and in seq order, without a round trip to this process between them.
  */
 export class IngestWriter {
   private queue: Pending[] = [];
-  private flushing: Promise<void> | null = null;
+  private lanes = new Set<Promise<void>>();
   private closed = false;
-  constructor(private readonly db: OpStore, private readonly maxEventsPerTx = 5000) {}
+  private readonly maxInFlight: number;
+  constructor(private readonly db: OpStore, private readonly maxEventsPerTx = 5000, maxInFlight?: number) {
+    this.maxInFlight = Math.max(1, maxInFlight ?? (db.kind === 'postgres' ? 2 : 1));
+  }
 
   write(workspaceId: string, events: StoredEvent[]): Promise<{ stored: number }> {
     if (this.closed) return Promise.reject(appError('SHUTTING_DOWN', undefined, undefined, 5));
     if (!events.length) return Promise.resolve({ stored: 0 });
+    // Serialised now, while an earlier group may be committing, rather than inside the commit.
+    let json: string;
+    try {
+      json = encodeEvents(workspaceId, events);
+    } catch (e) {
+      return Promise.reject(toStoreError(e));
+    }
     return new Promise((resolve, reject) => {
-      this.queue.push({ workspaceId, events, resolve, reject });
-      if (!this.flushing) this.flushing = this.loop();
+      this.queue.push({ workspaceId, events, json, resolve, reject });
+      if (this.lanes.size < this.maxInFlight) {
+        const lane: Promise<void> = this.lane().finally(() => this.lanes.delete(lane));
+        this.lanes.add(lane);
+      }
     });
   }
 
@@ -61,35 +104,32 @@ export class IngestWriter {
 
   /** True while requests wait for or are in a commit. */
   get busy(): boolean {
-    return this.queue.length > 0 || this.flushing !== null;
+    return this.queue.length > 0 || this.lanes.size > 0;
   }
 
   /** Stops accepting writes and waits until every accepted write has committed or failed. */
   async drain(): Promise<void> {
     this.closed = true;
-    while (this.flushing) await this.flushing;
+    while (this.lanes.size) await Promise.all([...this.lanes]);
   }
 
-  private async loop(): Promise<void> {
-    try {
-      while (this.queue.length) {
-        const group: Pending[] = [];
-        let n = 0;
-        while (this.queue.length && (n === 0 || n + this.queue[0]!.events.length <= this.maxEventsPerTx)) {
-          const p = this.queue.shift()!;
-          group.push(p);
-          n += p.events.length;
-        }
-        await this.commit(group);
+  /** Commits groups from the queue until it is empty (one of up to maxInFlight at a time). */
+  private async lane(): Promise<void> {
+    while (this.queue.length) {
+      const group: Pending[] = [];
+      let n = 0;
+      while (this.queue.length && (n === 0 || n + this.queue[0]!.events.length <= this.maxEventsPerTx)) {
+        const p = this.queue.shift()!;
+        group.push(p);
+        n += p.events.length;
       }
-    } finally {
-      this.flushing = null;
+      await this.commit(group);
     }
   }
 
   private async commit(group: Pending[]): Promise<void> {
     try {
-      await this.db.tx((q) => insertEvents(q, group));
+      await insertEncoded(this.db, group.map((p) => p.json));
       for (const p of group) p.resolve({ stored: p.events.length });
       return;
     } catch (e) {
@@ -100,7 +140,7 @@ export class IngestWriter {
     }
     for (const p of group) {
       try {
-        await this.db.tx((q) => insertEvents(q, [p]));
+        await insertEncoded(this.db, [p.json]);
         p.resolve({ stored: p.events.length });
       } catch (e) {
         p.reject(toStoreError(e));
