@@ -70,20 +70,21 @@ export const TRAIT_DEFS: Record<string, TraitDef> = {
   topCategories: d('interest', 'weights', '偏好类目', 'Favourite categories', '时间衰减的兴趣权重：浏览 1、加购 3、购买 5，按半衰期衰减，占比最高的 5 个', 'Time-decayed interest: viewed 1, added 3, bought 5, halved every half-life; top 5 by share'),
   topBrands: d('interest', 'weights', '偏好品牌', 'Favourite brands', '同偏好类目，按品牌统计', 'As favourite categories, by brand'),
 
-  followers: d('influence', 'int', '粉丝数', 'Followers', '关注此人的用户数', 'People following this person'),
-  following: d('influence', 'int', '关注数', 'Following', '此人关注的用户数', 'People this person follows'),
-  friends: d('influence', 'int', '好友数', 'Friends', '好友关系数', 'Friend relationships'),
-  invitesSent: d('influence', 'int', '发出邀请', 'Invites sent', '此人发出的邀请数', 'Invites this person sent'),
-  invitesAccepted: d('influence', 'int', '邀请成功', 'Invites accepted', '此人的邀请中被接受的数量', 'Of those, invites accepted'),
-  shares: d('influence', 'int', '分享次数', 'Shares', '此人的商品分享次数', 'Products this person shared'),
-  shareClicks: d('influence', 'int', '分享点击', 'Share clicks', '通过此人的分享带来的访问次数', 'Visits through this person’s shares'),
-  downstreamOrders: d('influence', 'int', '下游订单', 'Downstream orders', '沿分享裂变链（限定代数）归因到此人分享的订单数', 'Orders attributed to this person’s shares down the cascade (up to the depth setting)'),
-  downstreamGmv: d('influence', 'money', '下游成交额', 'Downstream GMV', '上述下游订单的成交额', 'GMV of those downstream orders'),
-  centrality: d('influence', 'number', '网络中心度', 'Centrality', '社交图（关注、好友、邀请）上的中心度得分：越高越有影响力', 'Centrality score on the social graph (follow, friend, invite edges): the higher, the more influential'),
-  isKol: d('influence', 'bool', 'KOL', 'KOL', '按阈值判定的关键意见领袖标记', 'Key opinion leader flag, by threshold'),
+  followers: d('influence', 'int', '粉丝数', 'Followers', '当前关注此人的用户数（计算日结束时仍有效的关注）', 'Profiles with a live follow edge to this person'),
+  following: d('influence', 'int', '关注数', 'Following', '此人当前关注的用户数', 'Profiles this person follows (live edges)'),
+  friends: d('influence', 'int', '好友数', 'Friends', '当前有效的好友关系数', 'Profiles with a live friendship with this person'),
+  invitesSent: d('influence', 'int', '发出邀请', 'Invites sent', '此人发出的不同邀请数（按 invite_id）', 'Distinct invite_ids of this person’s Invite Sent events'),
+  invitesAccepted: d('influence', 'int', '邀请成功', 'Invites accepted', '接受了此人邀请（inviter_id 为此人）的用户数', 'Profiles who accepted an invite naming this person as inviter'),
+  shares: d('influence', 'int', '分享次数', 'Shares', '此人发起的分享数（不同 share_id）', 'Shares (distinct share_id) this person made'),
+  shareClicks: d('influence', 'int', '分享点击', 'Share clicks', '通过此人的分享带来的访问（每个分享 × 访客计一次，不含本人）', 'Visits through this person’s shares: distinct (share, visitor) pairs, the sharer’s own visits excluded'),
+  downstreamOrders: d('influence', 'int', '下游订单', 'Downstream orders', '归因到此人的分享、或其下 influence.depth 代内转发的分享的订单数', 'Orders credited to this person’s shares or to shares up to influence.depth generations below them'),
+  downstreamGmv: d('influence', 'money', '下游成交额', 'Downstream GMV', '上述下游订单的金额合计（退款前）', 'Sum of those orders’ totals (before refunds)'),
+  centrality: d('influence', 'number', '网络中心度', 'Centrality', '社交图（关注、好友、邀请）上的 PageRank × 节点数（平均为 1）：越高越有影响力', 'PageRank on the social graph (follow, friend, invite edges) × the number of nodes (mean 1): the higher, the more influential'),
+  centralityPercentile: d('influence', 'number', '中心度百分位', 'Centrality percentile', '中心度低于此人的节点占比（0–100）', 'Share of graph nodes with a lower centrality (0–100)'),
+  isKol: d('influence', 'bool', 'KOL', 'KOL', '粉丝数 ≥ influence.kol.minFollowers，或中心度百分位 ≥ influence.kol.minCentralityPercentile', 'followers ≥ influence.kol.minFollowers or centrality percentile ≥ influence.kol.minCentralityPercentile'),
 };
 
 /** Influence traits in display order (shown when the influence columns exist). */
-export const INFLUENCE_KEYS = ['followers', 'following', 'friends', 'invitesSent', 'invitesAccepted', 'shares', 'shareClicks', 'downstreamOrders', 'downstreamGmv', 'centrality', 'isKol'];
+export const INFLUENCE_KEYS = ['followers', 'following', 'friends', 'invitesSent', 'invitesAccepted', 'shares', 'shareClicks', 'downstreamOrders', 'downstreamGmv', 'centrality', 'centralityPercentile', 'isKol'];
 
 export const TRAIT_GROUPS: TraitGroup[] = ['purchase', 'price', 'repeat', 'rfm', 'lifecycle', 'churn', 'interest', 'activity', 'influence'];

@@ -13,12 +13,12 @@ import { navigate } from '../../router';
 
 const describe = (c: AutoCluster, lang: Lang) => (lang === 'en' ? c.description.en : c.description.zh) || '—';
 
-function silhouetteOption(m: AutoModel, label: string): EChartsCoreOption {
+function silhouetteOption(m: AutoModel): EChartsCoreOption {
   return {
     tooltip: { trigger: 'axis' },
     grid: { left: 48, right: 16, top: 16, bottom: 32 },
     xAxis: { type: 'category', data: m.silhouettes.map((s) => `k=${s.k}`) },
-    yAxis: { type: 'value', name: label },
+    yAxis: { type: 'value', min: 0 },
     series: [
       {
         type: 'bar',
@@ -49,7 +49,7 @@ export default function AutoSegmentsPage() {
       ),
     [],
   );
-  const sil = useMemo(() => (model ? silhouetteOption(model, t('seg.auto.silhouette')) : null), [model, t]);
+  const sil = useMemo(() => (model ? silhouetteOption(model) : null), [model]);
 
   const run = async () => {
     setRunning(true);
@@ -137,7 +137,7 @@ export default function AutoSegmentsPage() {
                     <Typography.Text type="secondary">{t('seg.auto.size', { size: fmtInt(lang, c.size), pct: `${(c.share * 100).toFixed(1)}%` })}</Typography.Text>
                     <Descriptions
                       size="small"
-                      column={2}
+                      column={1}
                       style={{ marginTop: 8 }}
                       title={<Typography.Text type="secondary" style={{ fontSize: 12 }}>{t('seg.auto.centroid')}</Typography.Text>}
                       items={Object.entries(c.centroid).map(([f, v]) => ({

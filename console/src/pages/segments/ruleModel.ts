@@ -31,7 +31,7 @@ export function kindOf(r: Rule): NodeKind {
   return 'segment';
 }
 
-const NUM = ['orders', 'gmv', 'netRevenue', 'aov', 'daysSinceLastOrder', 'purchaseDays', 'refundedOrders', 'refundedAmount', 'refundRate', 'couponOrders', 'couponShare', 'repeatFrequency', 'medianGapDays', 'typicalPrice', 'rfmRecencyDays', 'rfmFrequency', 'rfmMonetary', 'rScore', 'fScore', 'mScore', 'churnProbability', 'eventsTotal', 'events30d', 'eventsPrev30d', 'social90d', 'followers', 'friends', 'invitesSent', 'invitesAccepted', 'shares', 'shareClicks', 'downstreamOrders', 'downstreamGmv', 'centrality'];
+const NUM = ['orders', 'gmv', 'netRevenue', 'aov', 'daysSinceLastOrder', 'purchaseDays', 'refundedOrders', 'refundedAmount', 'refundRate', 'couponOrders', 'couponShare', 'repeatFrequency', 'medianGapDays', 'typicalPrice', 'rfmRecencyDays', 'rfmFrequency', 'rfmMonetary', 'rScore', 'fScore', 'mScore', 'churnProbability', 'eventsTotal', 'events30d', 'eventsPrev30d', 'social90d', 'followers', 'following', 'friends', 'invitesSent', 'invitesAccepted', 'shares', 'shareClicks', 'downstreamOrders', 'downstreamGmv', 'centrality', 'centralityPercentile'];
 const TEXT = ['lifecycleStage', 'rfmSegment', 'priceBand', 'rfmCell', 'userId', 'anonymousId'];
 const TIME = ['lastOrderAt', 'firstOrderAt', 'lastSeenAt', 'firstSeenAt', 'lifecycleSince', 'nextPurchaseFrom', 'nextPurchaseTo'];
 const LIST = ['topCategories', 'topBrands'];
