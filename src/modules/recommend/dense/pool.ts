@@ -1,7 +1,11 @@
 import { Worker } from 'node:worker_threads';
 
-/** Control words shared with the workers. */
-const GEN = 0, PH = 1, PARAM = 2, NEXT = 3, COUNT = 4, DONE = 5, FAILED = 6, CTRL_LEN = 8;
+/**
+ * Control words shared with the workers: the phase's generation, phase, parameter, next task,
+ * task count; how many workers are inside the current phase; a failure flag; the generation the
+ * main thread has closed (no worker may join it any more).
+ */
+const GEN = 0, PH = 1, PARAM = 2, NEXT = 3, COUNT = 4, ACTIVE = 5, FAILED = 6, CLOSED = 7, CTRL_LEN = 8;
 
 /** The phase number that tells workers to exit (no task kind may use it). */
 export const STOP_PHASE = 99;
@@ -24,8 +28,10 @@ export interface TaskKind<D, S> {
 /**
  * Runs phases on the main thread plus `threads - 1` worker threads over shared data. `data`'s
  * typed arrays must be over SharedArrayBuffers when threads > 1 (workers receive a structured
- * clone, which shares such buffers). `run` is synchronous: the main thread takes tasks too, then
- * waits (Atomics) for the workers. With one thread no worker is started.
+ * clone, which shares such buffers). `run` is synchronous: the main thread takes tasks too; when
+ * none are left it closes the phase and waits (Atomics) only for the workers that joined it. A
+ * worker the OS has not scheduled yet (a busy machine) never holds a phase up: it finds the
+ * phase closed and waits for the next one.
  */
 export class TaskPool<D, S> {
   private constructor(
@@ -73,23 +79,24 @@ export class TaskPool<D, S> {
       for (let t = 0; t < count; t++) this.kind.run(this.state, phase, t, param);
       return;
     }
-    c[PH] = phase;
-    c[PARAM] = param;
-    c[COUNT] = count;
+    Atomics.store(c, PH, phase);
+    Atomics.store(c, PARAM, param);
+    Atomics.store(c, COUNT, count);
     Atomics.store(c, NEXT, 0);
-    Atomics.store(c, DONE, 0);
-    Atomics.add(c, GEN, 1);
+    const gen = Atomics.add(c, GEN, 1) + 1;
     Atomics.notify(c, GEN);
     let t: number;
     while ((t = Atomics.add(c, NEXT, 1)) < count) this.kind.run(this.state, phase, t, param);
-    let d: number;
-    while ((d = Atomics.load(c, DONE)) < this.workers.length) Atomics.wait(c, DONE, d, 1000);
+    // no task left to hand out: close the phase, then wait for the workers still inside it
+    Atomics.store(c, CLOSED, gen);
+    let a: number;
+    while ((a = Atomics.load(c, ACTIVE)) > 0) Atomics.wait(c, ACTIVE, a, 1000);
     if (Atomics.load(c, FAILED) !== 0) throw new Error(`a ${this.kind.name} worker failed in phase ${phase}`);
   }
 
   async close(): Promise<void> {
     if (this.workers.length === 0) return;
-    this.ctrl[PH] = STOP_PHASE;
+    Atomics.store(this.ctrl, PH, STOP_PHASE);
     Atomics.add(this.ctrl, GEN, 1);
     Atomics.notify(this.ctrl, GEN);
     await Promise.all(this.workers.map((w) => w.terminate()));
@@ -100,25 +107,29 @@ export class TaskPool<D, S> {
 export function workerLoop<D, S>(kind: TaskKind<D, S>, data: D, ctrlBuffer: SharedArrayBuffer, ready: () => void): void {
   const c = new Int32Array(ctrlBuffer);
   const state = kind.state(data);
-  let gen = Atomics.load(c, GEN);
+  let seen = Atomics.load(c, GEN);
   ready();
   for (;;) {
-    Atomics.wait(c, GEN, gen);
-    const now = Atomics.load(c, GEN);
-    if (now === gen) continue;
-    gen = now;
-    const phase = c[PH]!;
-    if (phase === STOP_PHASE) return;
-    const count = c[COUNT]!, param = c[PARAM]!;
-    try {
-      let t: number;
-      while ((t = Atomics.add(c, NEXT, 1)) < count) kind.run(state, phase, t, param);
-    } catch {
-      // the main thread reports it after the phase (a worker cannot throw across threads)
-      Atomics.store(c, FAILED, 1);
-      Atomics.store(c, NEXT, count);
+    Atomics.wait(c, GEN, seen);
+    const gen = Atomics.load(c, GEN);
+    if (gen === seen) continue;
+    seen = gen;
+    if (Atomics.load(c, PH) === STOP_PHASE) return;
+    // join the phase only if it is still the current one and not closed; while this worker is
+    // counted in ACTIVE the main thread cannot close it and start the next one
+    Atomics.add(c, ACTIVE, 1);
+    if (Atomics.load(c, GEN) === gen && Atomics.load(c, CLOSED) !== gen) {
+      const phase = Atomics.load(c, PH), count = Atomics.load(c, COUNT), param = Atomics.load(c, PARAM);
+      try {
+        let t: number;
+        while ((t = Atomics.add(c, NEXT, 1)) < count) kind.run(state, phase, t, param);
+      } catch {
+        // the main thread reports it after the phase (a worker cannot throw across threads)
+        Atomics.store(c, FAILED, 1);
+        Atomics.store(c, NEXT, count);
+      }
     }
-    Atomics.add(c, DONE, 1);
-    Atomics.notify(c, DONE);
+    Atomics.sub(c, ACTIVE, 1);
+    Atomics.notify(c, ACTIVE);
   }
 }
