@@ -153,6 +153,23 @@ test('console: RFM grid, lifecycle, User 360, segment builder with live count, s
     assert.match(await issue.innerText(), /rule\.all\[2\]/);
     await h.shot('builder-refused-en');
 
+    // ---- exclude (NOT) and a nested group ----
+    await page.getByTestId('nav-segments').click();
+    await page.getByTestId('segments-new').click();
+    await page.getByTestId('page-segment-builder').waitFor();
+    await page.getByTestId('add-trait').click(); // orders ≥ 1
+    await countBecomes('orders ≥ 1 again', b1);
+    await page.getByTestId('row-not').first().click();
+    const notB1 = await apiCount({ all: [{ not: { trait: 'orders', op: 'gte', value: 1 } }] });
+    assert.equal(notB1, people - b1, 'NOT of a condition is everyone else');
+    await countBecomes('not (orders ≥ 1)', notB1);
+    await page.getByTestId('add-more').last().click();
+    await page.getByTestId('add-group').click(); // a nested group: any of (orders ≥ 1)
+    const nested = { all: [{ not: { trait: 'orders', op: 'gte', value: 1 } }, { any: [{ trait: 'orders', op: 'gte', value: 1 }] }] };
+    await page.getByText('Rule JSON', { exact: true }).click();
+    assert.deepEqual(JSON.parse((await page.getByTestId('segment-json').textContent()) ?? 'null'), nested);
+    await countBecomes('not A and (A)', 0);
+
     assert.deepEqual(h.pageErrors, [], `uncaught page errors: ${h.pageErrors.join('\n')}`);
   } finally {
     await h.close();
