@@ -260,11 +260,12 @@ export function socialProfilesSql(this: void, c: { ws: string; rule: (r: Rule) =
   const E = `influence_edges`;
   if (r.social === 'near_kol') {
     const kol = c.cte('kol', `select profile_id from computed_traits where workspace_id = ${c.ws} and is_kol`);
-    const und = c.cte('und', `select src as a, dst as b from ${E} where workspace_id = ${c.ws} union all select dst, src from ${E} where workspace_id = ${c.ws}`);
     let prev = kol;
     const hops: string[] = [];
     for (let h = 1; h <= r.hops; h++) {
-      prev = c.cte(`hop${h}`, `select distinct b as profile_id from ${und} where a in (select profile_id from ${prev})`);
+      // The people one edge away from the previous hop, in either direction (walks, not shortest paths: the union of hops is the reach).
+      prev = c.cte(`hop${h}`, `select dst as profile_id from ${E} where workspace_id = ${c.ws} and src in (select profile_id from ${prev})
+        union select src from ${E} where workspace_id = ${c.ws} and dst in (select profile_id from ${prev})`);
       hops.push(`select profile_id from ${prev}`);
     }
     return `(t.profile_id in (${hops.join(' union ')}) and t.profile_id not in (select profile_id from ${kol}))`;
