@@ -9,21 +9,22 @@ import { Chart } from '../../components/Chart';
 import { Loadable } from '../../components/Section';
 import { fmtInt, fmtTime } from '../../format';
 import { useLoad } from '../../hooks';
-import { useI18n, type Lang, type T } from '../../i18n';
+import { useI18n, type T } from '../../i18n';
 import { linkProps, navigate } from '../../router';
 
 const PAGE = 20;
 
-function sizeOption(points: { at: string; size: number; entered: number; exited: number }[], t: T, lang: Lang): EChartsCoreOption {
+/** Size after each refresh (line) with the entries and exits of that refresh (bars); times in UTC. */
+function sizeOption(points: { at: string; size: number; entered: number; exited: number }[], t: T): EChartsCoreOption {
   return {
     color: ['#fa541c', '#52c41a', '#bfbfbf'],
     tooltip: { trigger: 'axis' },
     legend: { top: 0 },
     grid: { left: 48, right: 48, top: 36, bottom: 32 },
-    xAxis: { type: 'category', data: points.map((p) => fmtTime(lang, p.at).slice(5, 16)) },
+    xAxis: { type: 'category', data: points.map((p) => p.at.slice(5, 16).replace('T', ' ')) },
     yAxis: [{ type: 'value', scale: true }, { type: 'value', splitLine: { show: false } }],
     series: [
-      { name: t('seg.detail.size'), type: 'line', data: points.map((p) => p.size), showSymbol: points.length < 30 },
+      { name: t('seg.col.size'), type: 'line', data: points.map((p) => p.size), showSymbol: points.length < 30 },
       { name: t('seg.detail.enter'), type: 'bar', yAxisIndex: 1, data: points.map((p) => p.entered), barMaxWidth: 10 },
       { name: t('seg.detail.exit'), type: 'bar', yAxisIndex: 1, data: points.map((p) => p.exited), barMaxWidth: 10 },
     ],
@@ -67,7 +68,7 @@ export default function SegmentDetailPage({ segmentId }: { segmentId: string }) 
     const r = await segmentChanges(segmentId, c, PAGE);
     return { rows: r.changes, next: r.nextCursor };
   }, segmentId);
-  const option = useMemo(() => (hist.data?.length ? sizeOption(hist.data, t, lang) : null), [hist.data, t, lang]);
+  const option = useMemo(() => (hist.data?.length ? sizeOption(hist.data, t) : null), [hist.data, t]);
 
   const userLink = (profileId: string, userId?: string | null) => <a {...linkProps(`/users/${encodeURIComponent(profileId)}`)}>{userId ?? profileId}</a>;
   const memberCols: ColumnsType<MemberRow> = [
