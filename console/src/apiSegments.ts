@@ -141,23 +141,25 @@ export interface ProfileSegment {
 export const getProfileSegments = (profileId: string, signal?: AbortSignal) =>
   request<{ profileId: string; segments: ProfileSegment[] }>('GET', `/api/v1/users/${encodeURIComponent(profileId)}/segments`, undefined, { signal });
 
-/** A tag on a person: manual (who = the user who set it) or from a segment (who = `segment:<id>`). */
+/** A tag on a person: manual (addedBy = who set it) or from a segment (addedBy = `segment:<id>`, addedAt = entry time). */
 export interface ProfileTag {
   tag: string;
-  source?: string;
-  by?: string | null;
-  at?: string | null;
-  [k: string]: unknown;
+  source: 'manual' | 'segment';
+  addedBy: string;
+  addedAt: string;
+  segmentId?: string;
 }
 
 /** `GET /api/v1/users/:id/tags` (tags API); null when the server has no tags API. */
 export async function getProfileTags(profileId: string, signal?: AbortSignal): Promise<ProfileTag[] | null> {
   try {
-    const r = await request<{ tags: Array<ProfileTag & { name?: string }> } | Array<ProfileTag & { name?: string }>>('GET', `/api/v1/users/${encodeURIComponent(profileId)}/tags`, undefined, { signal });
-    const list = Array.isArray(r) ? r : r.tags;
-    return list.map((x) => ({ ...x, tag: x.tag ?? x.name ?? '' }));
+    return (await request<{ tags: ProfileTag[] }>('GET', `/api/v1/users/${encodeURIComponent(profileId)}/tags`, undefined, { signal })).tags;
   } catch (err) {
     if ((err as { status?: number }).status === 404 && String((err as { message?: string }).message).includes('no route')) return null;
     throw err;
   }
 }
+
+export const addProfileTag = (profileId: string, tag: string) => request<unknown>('POST', `/api/v1/users/${encodeURIComponent(profileId)}/tags`, { tag });
+export const removeProfileTag = (profileId: string, tag: string) =>
+  request<unknown>('DELETE', `/api/v1/users/${encodeURIComponent(profileId)}/tags/${encodeURIComponent(tag)}`);

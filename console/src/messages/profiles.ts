@@ -82,6 +82,9 @@ export const profilesZh = {
   'u360.segmentsPending': '分群功能上线后显示',
   'u360.noSegments': '不属于任何已保存的分群',
   'u360.tags': '标签',
+  'u360.tagBy': '{who} 于 {time} 添加',
+  'u360.addTag': '加标签',
+  'u360.tagPlaceholder': '新标签',
   'u360.definition': '定义',
 } as const;
 
@@ -166,5 +169,8 @@ export const profilesEn: Record<keyof typeof profilesZh, string> = {
   'u360.segmentsPending': 'Shown once segments are available',
   'u360.noSegments': 'Not in any saved segment',
   'u360.tags': 'Tags',
+  'u360.tagBy': 'added by {who} at {time}',
+  'u360.addTag': 'Tag',
+  'u360.tagPlaceholder': 'new tag',
   'u360.definition': 'Definition',
 };
