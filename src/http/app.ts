@@ -72,6 +72,9 @@ export async function buildApp(engine: Engine): Promise<App> {
   (await import('./routes/recommend.ts')).recommendRoutes(fastify, engine, auth);
   (await import('./routes/segments.ts')).segmentRoutes(fastify, engine, auth);
   (await import('./routes/profile-segments.ts')).profileSegmentRoutes(fastify, engine, auth);
+  (await import('./routes/segments-auto.ts')).autoSegmentRoutes(fastify, engine, auth);
+  (await import('./routes/segments-export.ts')).segmentExportRoutes(fastify, engine, auth);
+  (await import('./routes/tags.ts')).tagRoutes(fastify, engine, auth);
 
   const hasConsole = fs.existsSync(path.join(CONSOLE_DIST, 'index.html'));
   if (hasConsole) await fastify.register(fastifyStatic, { root: CONSOLE_DIST, wildcard: false });

@@ -17,3 +17,4 @@ export {
   applyMembership, dropMembership, membersPage, changesPage, sizeHistory, isMember,
   type Segment, type RefreshCounts, type MemberRow, type ChangeRow, type SizePoint,
 } from './store.ts';
+export { membershipsOf, memberCounts } from './memberships.ts';

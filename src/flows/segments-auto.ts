@@ -1,0 +1,36 @@
+import type { OpStore } from '../platform/opstore/index.ts';
+import type { EventStoreDb } from '../platform/eventstore/duckdb.ts';
+import { appError } from '../platform/errors.ts';
+import { buyerTraitColumns } from '../modules/profiles/index.ts';
+import { DEFAULT_FEATURES, featureDef, fitAutoSegments, newModelId, putModel, NotEnoughData, type AutoSegmentModel } from '../modules/clusters/index.ts';
+
+/**
+ * Auto-segments across modules: read the buyers' computed traits (profiles), fit k-means with k
+ * chosen by silhouette (clusters), store the model (operational store). docs/segments.md.
+ * The fit runs on the calling thread (≤ 20,000 sampled points, ~1 s at that size).
+ */
+export interface AutoSegmentRequest {
+  k?: number;
+  features?: string[];
+  seed?: number;
+}
+
+export const AUTO_FIT_SAMPLE = 20_000;
+export const AUTO_SILHOUETTE_SAMPLE = 5_000;
+
+export async function createAutoSegments(op: OpStore, es: EventStoreDb, ws: string, req: AutoSegmentRequest): Promise<AutoSegmentModel> {
+  const features = req.features?.length ? req.features : DEFAULT_FEATURES;
+  const defs = features.map(featureDef);
+  const data = await buyerTraitColumns(es, ws, defs.map((f) => f.column));
+  const columns = Object.fromEntries(defs.map((f) => [f.name, data.columns[f.column]!]));
+  let model;
+  try {
+    model = fitAutoSegments({ n: data.profileIds.length, columns }, features, {
+      k: req.k, seed: req.seed, fitSample: AUTO_FIT_SAMPLE, silhouetteSample: AUTO_SILHOUETTE_SAMPLE, nInit: 3,
+    });
+  } catch (e) {
+    if (e instanceof NotEnoughData) throw appError('NOT_ENOUGH_DATA', `cannot cluster the buyers: ${e.message}`, [{ path: req.k ? 'body.k' : 'body.features', message: e.message }]);
+    throw e;
+  }
+  return putModel(op, ws, newModelId(), data.asOf, model);
+}

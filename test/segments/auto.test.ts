@@ -1,0 +1,116 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestApp, bearer } from '../helpers/engine.ts';
+import { plantedWorld, AS_OF } from './auto-world.ts';
+import { clusterConditionSql } from '../../src/modules/clusters/index.ts';
+
+// POST /api/v1/segments/auto on a world with three planted kinds of buyers: k = 3 by silhouette,
+// each kind one cluster, described in words; determinism; validation; the SQL condition.
+
+let t: Awaited<ReturnType<typeof startTestApp>>;
+before(async () => {
+  t = await startTestApp({ background: false });
+  await plantedWorld(t.engine, 30);
+});
+after(async () => {
+  await t.close();
+});
+
+const api = (method: 'GET' | 'POST', url: string, payload?: unknown) =>
+  t.app.fastify.inject({ method, url, headers: { authorization: bearer() }, ...(payload !== undefined ? { payload: payload as object } : {}) });
+
+async function profileOf(userId: string): Promise<string> {
+  const r = await t.engine.op.query<{ profile_id: string }>(`select profile_id from identities where workspace_id = 'default' and kind = 'user_id' and value = $1`, [userId]);
+  return r.rows[0]!.profile_id;
+}
+
+test('k is chosen by silhouette; each planted kind of buyer is one cluster, described in words', async () => {
+  const r = await api('POST', '/api/v1/segments/auto', {});
+  assert.equal(r.statusCode, 201, r.body);
+  const m = r.json();
+  assert.match(m.id, /^km_/);
+  assert.equal(m.asOf, AS_OF);
+  assert.equal(m.profiles, 90); // buyers only: visitors are not clustered
+  assert.deepEqual(m.silhouettes.map((s: { k: number }) => s.k), [2, 3, 4, 5, 6, 7, 8]);
+  assert.equal(m.chosenK, 3);
+  const best = m.silhouettes.reduce((a: { silhouette: number }, b: { silhouette: number }) => (b.silhouette > a.silhouette ? b : a));
+  assert.equal(best.k, 3);
+  assert.deepEqual(m.clusters.map((c: { size: number }) => c.size), [30, 30, 30]);
+  assert.ok(m.dropped.includes('refundRate') && m.dropped.includes('social90d'), 'constant features are dropped');
+
+  const byUser = async (u: string) => {
+    const traits = (await api('GET', `/api/v1/users/${await profileOf(u)}/traits`)).json().traits;
+    const sums = m.clusters.map((c: { center: number[] }) => c.center.reduce((s: number, x: number, j: number) => {
+      const f = m.features[j];
+      const raw = traits[f.name];
+      const v = raw === null ? 0 : ((f.transform === 'log1p' ? Math.log(1 + Math.max(raw, 0)) : raw) - f.mean) / f.sd;
+      return s + (v - x) ** 2;
+    }, 0));
+    return m.clusters[sums.indexOf(Math.min(...sums))];
+  };
+  const big = await byUser('big-3');
+  const lapsed = await byUser('lapsed-3');
+  const coupon = await byUser('coupon-3');
+  assert.equal(new Set([big.index, lapsed.index, coupon.index]).size, 3);
+  assert.match(big.description.zh, /高消费/);
+  assert.match(big.description.en, /big spenders/);
+  assert.ok(lapsed.description.traits.some((x: { feature: string; level: string }) => x.feature === 'daysSinceLastOrder' && x.level === 'high'));
+  assert.match(coupon.description.en, /coupon-driven/);
+  // Centroids in the traits' own units.
+  assert.equal(lapsed.centroid.orders, 1);
+  assert.equal(big.centroid.orders, 6);
+  assert.equal(coupon.centroid.couponShare, 1);
+
+  const again = await api('GET', `/api/v1/segments/auto/${m.id}`);
+  assert.equal(again.statusCode, 200, again.body);
+  assert.deepEqual(again.json(), m);
+  const list = (await api('GET', '/api/v1/segments/auto')).json();
+  assert.ok(list.models.some((x: { id: string; chosenK: number }) => x.id === m.id && x.chosenK === 3));
+});
+
+test('the same request gives the same model; a fixed k and chosen features', async () => {
+  const a = (await api('POST', '/api/v1/segments/auto', { seed: 7, k: 4, features: ['orders', 'gmv', 'daysSinceLastOrder'] })).json();
+  const b = (await api('POST', '/api/v1/segments/auto', { seed: 7, k: 4, features: ['orders', 'gmv', 'daysSinceLastOrder'] })).json();
+  assert.notEqual(a.id, b.id);
+  const strip = (x: Record<string, unknown>) => ({ ...x, id: undefined, createdAt: undefined });
+  assert.deepEqual(strip(a), strip(b));
+  assert.equal(a.chosenK, 4);
+  assert.deepEqual(a.features.map((f: { name: string }) => f.name), ['orders', 'gmv', 'daysSinceLastOrder']);
+  assert.equal(a.silhouettes.length, 1);
+});
+
+test('the SQL cluster condition over computed_traits reproduces the model\'s cluster sizes', async () => {
+  const m = (await api('POST', '/api/v1/segments/auto', {})).json();
+  for (const c of m.clusters) {
+    const params: Array<string | number> = ['default'];
+    const cond = clusterConditionSql({ features: m.features, centers: m.clusters.map((x: { center: number[] }) => x.center) }, c.index, (v) => {
+      params.push(v);
+      return `$${params.length}::double`;
+    });
+    const r = await t.engine.es.read<{ n: number }>(`select count(*)::integer as n from computed_traits where workspace_id = $1 and ${cond}`, params);
+    assert.equal(r[0]!.n, c.size);
+  }
+});
+
+test('bad requests get a coded 4xx naming the field', async () => {
+  const bad = async (body: unknown, path: string, status = 400, code = 'VALIDATION_FAILED') => {
+    const r = await api('POST', '/api/v1/segments/auto', body);
+    assert.equal(r.statusCode, status, r.body);
+    assert.equal(r.json().error.code, code);
+    assert.ok(r.json().error.details.some((d: { path: string }) => d.path === path), r.body);
+  };
+  await bad({ features: ['orders', 'shoeSize'] }, 'body.features.1');
+  await bad({ features: ['orders', 'orders'] }, 'body.features');
+  await bad({ features: [] }, 'body.features');
+  await bad({ k: 1 }, 'body.k');
+  await bad({ k: 2.5 }, 'body.k');
+  await bad({ k: 21 }, 'body.k');
+  await bad({ seed: -1 }, 'body.seed');
+  await bad({ colour: 'red' }, 'body');
+  await bad({ features: ['refundRate'] }, 'body.features', 409, 'NOT_ENOUGH_DATA');
+  const nf = await api('GET', '/api/v1/segments/auto/km_nope');
+  assert.equal(nf.statusCode, 404);
+  assert.equal(nf.json().error.code, 'NOT_FOUND');
+  const noAuth = await t.app.fastify.inject({ method: 'POST', url: '/api/v1/segments/auto', payload: {} });
+  assert.equal(noAuth.statusCode, 401);
+});
