@@ -103,16 +103,18 @@ test('daily active users and events per day use UTC days, for whole and partial 
 });
 
 test('the daily-actors rollup is rebuilt from the events when its migration runs on an existing store', async () => {
-  // The rollup is the newest event-store migration; when a newer one is added, step back to the rollup's.
+  // The rollup is event-store migration 3: step back to 2; the later migrations (4 influence, 5
+  // segments) are idempotent and run again.
   const version = await eventStoreSchemaVersion(es);
+  const ROLLUP = 3;
   const from = new Date('2026-02-20T00:00:00.000Z');
   const to = new Date('2026-03-20T00:00:00.000Z');
   const before = await eventQueries.dailyActiveUsers(es, 'w', from, to);
   await es.write(async (c) => {
     await c.run('drop table daily_actors');
-    await c.run(`update es_meta set value = $1 where key = 'schema_version'`, [String(version - 1)]);
+    await c.run(`update es_meta set value = $1 where key = 'schema_version'`, [String(ROLLUP - 1)]);
   });
-  assert.deepEqual(await migrateEventStore(es), [version]);
+  assert.deepEqual(await migrateEventStore(es), Array.from({ length: version - ROLLUP + 1 }, (_, i) => ROLLUP + i));
   assert.deepEqual(await eventQueries.dailyActiveUsers(es, 'w', from, to), before);
   assert.deepEqual(before, refDaily(from, to).dau);
 });

@@ -227,8 +227,9 @@ function looseHolds(x: string | null, op: string, value: unknown): boolean {
 function traitHolds(r: TraitRule, p: RefProfile, events: RefEvent[], now: number): boolean {
   const f = traitField(r.trait)!;
   if (f.type === 'identify') {
-    const ids = events.filter((e) => e.type === 'identify' && jsonText(e.traits?.[f.column]) !== null).sort((a, b) => b.ts - a.ts || b.seq - a.seq);
-    return looseHolds(ids.length ? jsonText(ids[0]!.traits![f.column]) : null, r.op, r.value);
+    const own = (o: Record<string, unknown> | undefined) => (o && Object.hasOwn(o, f.column) ? jsonText(o[f.column]) : null);
+    const ids = events.filter((e) => e.type === 'identify' && own(e.traits) !== null).sort((a, b) => b.ts - a.ts || b.seq - a.seq);
+    return looseHolds(ids.length ? own(ids[0]!.traits) : null, r.op, r.value);
   }
   const v = p.traits[r.trait] ?? null;
   if (f.type === 'list') {
@@ -264,7 +265,7 @@ function filterHolds(event: string, f: PropertyFilter, e: RefEvent, line?: Recor
     if (f.op === 'not_exists') return x === null;
     return lp.numeric ? numberHolds(x as number | null, f.op, f.value) : textHolds(x as string | null, f.op, f.value);
   }
-  return looseHolds(jsonText(e.properties?.[f.property]), f.op, f.value);
+  return looseHolds(e.properties && Object.hasOwn(e.properties, f.property) ? jsonText(e.properties[f.property]) : null, f.op, f.value);
 }
 
 function eventHolds(r: EventRule, events: RefEvent[], now: number): boolean {
@@ -278,7 +279,8 @@ function eventHolds(r: EventRule, events: RefEvent[], now: number): boolean {
   if (r.performed === false) return n === 0;
   if (r.count ? !cmp(r.count.op, n, r.count.value) : n < 1) return false;
   if (r.sum) {
-    const s = matched.reduce((acc, e) => acc + (asNumber(jsonText(e.properties?.[r.sum!.property])) ?? 0), 0);
+    const prop = r.sum.property;
+    const s = matched.reduce((acc, e) => acc + (e.properties && Object.hasOwn(e.properties, prop) ? asNumber(jsonText(e.properties[prop])) ?? 0 : 0), 0);
     if (!cmp(r.sum.op, s, r.sum.value)) return false;
   }
   return true;
