@@ -116,3 +116,39 @@ test('a cold or anonymous visitor with a known city gets that city\'s popularity
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a new item with no interactions reaches users through content similarity (placed in their lists with the new-item reason)', async () => {
+  const b = new TrainingInputBuilder('w');
+  const now = Date.parse('2026-03-01T00:00:00Z') / 1000;
+  const dress = (k: number) => ({ productId: `dress${k}`, name: `真丝 连衣裙 款式${k}`, category: '连衣裙', brand: '丝语', tags: ['真丝', '夏季'] });
+  const tool = (k: number) => ({ productId: `tool${k}`, name: `电钻 工具 型号${k}`, category: '五金', brand: '钢铁侠', tags: ['电动'] });
+  for (let k = 0; k < 10; k++) {
+    b.addItem({ ...dress(k), firstSeen: '2025-06-01T00:00:00Z' });
+    b.addItem({ ...tool(k), firstSeen: '2025-06-01T00:00:00Z' });
+  }
+  b.addItem({ productId: 'dress-new', name: '真丝 连衣裙 新款', category: '连衣裙', brand: '丝语', tags: ['真丝', '夏季'], firstSeen: '2026-02-25T00:00:00Z' });
+  const rng = (s: number) => () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const r = rng(7);
+  for (let u = 0; u < 40; u++) {
+    const kind = u % 2 === 0 ? 'dress' : 'tool';
+    for (let v = 0; v < 6; v++) b.addInteraction(`u:user${u}`, `${kind}${Math.floor(r() * 10)}`, 'view', 1, now - Math.floor(r() * 20) * DAY);
+  }
+  const snap = await trainSnapshot(b.build(), { threads: 1, now: new Date(now * 1000) });
+  const model = new ServingModel(snap, null);
+  const view = new CatalogView(model, null);
+  const rules = compileRules(view, { ...DEFAULT_SETTINGS.placements.home, diversity: 0 });
+  const fresh = model.itemIndex.get('dress-new')!;
+  let reached = 0, wrongSide = 0;
+  for (let u = 0; u < 40; u++) {
+    const items = serve(model, view, rules, { placement: 'home', userKey: `u:user${u}`, context: [], n: 10, personalised: true, exclude: [], nowSec: now }, undefined).items;
+    const hit = items.find((c) => c.item === fresh);
+    if (!hit) continue;
+    if (u % 2 === 0) {
+      reached++;
+      assert.equal(hit.reason.code, 'new_item');
+      assert.equal(reasonText(hit.reason, 'en', (i) => snap.itemIds[i]!), 'new, and similar to what you like');
+    } else wrongSide++;
+  }
+  assert.ok(reached >= 15, `the new dress reached ${reached} of 20 dress shoppers`);
+  assert.equal(wrongSide, 0, 'and no tool shopper');
+});

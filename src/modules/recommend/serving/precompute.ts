@@ -75,6 +75,8 @@ export async function precompute(
     const fs = input.items.firstSeen[i]!;
     if (itemUsers[i]! < o.newItemUsers && (Number.isNaN(fs) || fs >= cutoff)) newItems.push(i);
   }
+  const newMark = new Uint8Array(nItems);
+  for (const i of newItems) newMark[i] = 1;
   // --- per user (keys of identified users; anonymous traffic is served by session at request time)
   const K = o.candidates, T = o.topK;
   const blend = new SparseBlend(comps, nItems);
@@ -149,7 +151,8 @@ export async function precompute(
         cAnchor.push(-1);
         cFb.push(0);
         cFs.push(0);
-        cFlag.push(isNew ? 1 : 0);
+        // a new item the blend itself ranked (through content: nobody has interacted with it) is new too
+        cFlag.push(isNew || (itemUsers[i] === 0 && newMark[i] === 1) ? 1 : 0);
       }
       // anchors: the history item most similar to each recommendation
       if (sims) {
