@@ -87,14 +87,14 @@ export function serve(model: ServingModel, view: CatalogView, rules: CompiledRul
   // global ranking: scores scale·(1 + w·groupScore), w halving per further group, where global
   // popularity gives at most scale; never without personalisation (no profile data is read then)
   const nGroups = req.personalised ? model.groupsOf(req.userKey, req.city, GROUPS) : 0;
-  /** Popular items after the other candidates: enough that 2n + 10 eligible ones are on offer. */
+  /** Popular items (the groups' first) after the other candidates: enough that 2n + 10 eligible ones are on offer. */
   const popularFill = (scale: number) => {
+    const want = 2 * req.n + 10;
     let w = 1;
-    for (let k = 0; k < nGroups; k++, w *= 0.5) {
-      const g = GROUPS[k]!, want = pool.size + 2 * req.n + 10;
+    for (let k = 0; k < nGroups && pool.size < want; k++, w *= 0.5) {
+      const g = GROUPS[k]!;
       for (let q = a.groupPtr[g]!; q < a.groupPtr[g + 1]! && pool.size < want; q++) add(a.groupItem[q]!, scale * (1 + w * a.groupScore[q]!), POPULAR, R.PopularGroup, g);
     }
-    const want = 2 * req.n + 10;
     for (let k = 0; k < a.popOrder.length && pool.size < want; k++) {
       const i = a.popOrder[k]!;
       add(i, (scale * a.popScore[i]!) / maxPop, POPULAR, R.Popular, 0);
