@@ -46,7 +46,7 @@ export function registerEvaluateCommand(program: Command): void {
     .option('--format <md|json>', 'report format', 'md')
     .option('--min-user-items <n>', 'drop users with fewer items before splitting', '5')
     .option('--min-item-users <n>', 'after splitting, drop items with fewer training users', '2')
-    .option('--threads <n>', 'threads for EASE\'s solver (default: up to 2)')
+    .option('--threads <n>', 'threads for EASE\'s solver and ALS (default: up to 2)')
     .option('--param <model.setting=value>', 'a model setting, e.g. ease.lambda=500 or hybrid.components=ease|itemknn (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--catalog-only', 'count only held-out items still in the catalog as relevant')
     .option('--out <file>', 'write the report to a file instead of stdout')

@@ -79,7 +79,7 @@ export function registerTrainCommand(program: Command) {
     .option('--data-dir <dir>', 'data dir (default LIEBIAN_DATA_DIR or ./data); the server must be stopped')
     .option('--workspace <id>', 'workspace', 'default')
     .option('--models <list>', `hybrid components (${SERVING_COMPONENTS.join(', ')}); default the workspace's settings`)
-    .option('--threads <n>', 'threads for EASE\'s solver (default: up to 2)')
+    .option('--threads <n>', 'threads for EASE\'s solver and ALS (default: up to 2)')
     .option('--seed <n>', 'random seed', '42')
     .option('--format <md|json>', 'report format', 'md')
     .action((opts) => trainCommand(opts));

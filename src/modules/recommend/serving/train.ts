@@ -44,7 +44,7 @@ export interface TrainProgress {
 
 export interface TrainOptions {
   settings?: TrainingSettings;
-  /** Threads EASE's solver may use (1 keeps training on one core). */
+  /** Threads EASE's solver and ALS may use (1 keeps training on one core). */
   threads: number;
   seed?: number;
   params?: ModelParams;
