@@ -23,7 +23,16 @@ test('console: RFM grid, lifecycle, User 360, segment builder with live count, s
       const r = await api<RfmJson>('/api/v1/analytics/rfm');
       return r.status === 200 && r.json.buyers > 0 ? r.json : undefined;
     });
-    const lifecycle = (await api<LifecycleJson>('/api/v1/analytics/lifecycle')).json;
+    // ... and settled: the grid and the stage counts read the same twice, a second apart.
+    let prev = '';
+    const lifecycle = await waitFor('traits settled', 120_000, async () => {
+      const snap = JSON.stringify([(await api<RfmJson>('/api/v1/analytics/rfm')).json, (await api<LifecycleJson>('/api/v1/analytics/lifecycle')).json]);
+      const same = snap === prev;
+      prev = snap;
+      if (!same) await new Promise((r) => setTimeout(r, 1000));
+      return same ? (JSON.parse(snap) as [RfmJson, LifecycleJson])[1] : undefined;
+    });
+    Object.assign(rfm, (JSON.parse(prev) as [RfmJson, LifecycleJson])[0]);
     const people = Object.values(lifecycle.stages).reduce((s, n) => s + n, 0);
     t.diagnostic(`buyers ${rfm.buyers}, people ${people}, stages ${JSON.stringify(lifecycle.stages)}`);
 
@@ -74,6 +83,14 @@ test('console: RFM grid, lifecycle, User 360, segment builder with live count, s
         const c = await shownCount();
         return c.state === 'ok' && c.n === n ? n : undefined;
       });
+    /** The shown count equals the API's preview of the same rule (asked again each time: traits may still be settling). */
+    const countMatches = (what: string, rule: unknown) =>
+      waitFor(`${what}: count = API preview`, 20_000, async () => {
+        const c = await shownCount();
+        if (c.state !== 'ok') return undefined;
+        const n = await apiCount(rule);
+        return c.n === n ? n : undefined;
+      });
 
     await page.getByTestId('nav-segments').click();
     await page.getByTestId('page-segments').waitFor();
@@ -82,13 +99,11 @@ test('console: RFM grid, lifecycle, User 360, segment builder with live count, s
     await waitFor('everyone', 10_000, async () => ((await shownCount()).state === 'everyone' && (await shownCount()).n === people ? true : undefined));
 
     await page.getByTestId('add-trait').click(); // orders ≥ 1
-    const b1 = await apiCount({ all: [{ trait: 'orders', op: 'gte', value: 1 }] });
-    await countBecomes('orders ≥ 1', b1);
+    const b1 = await countMatches('orders ≥ 1', { all: [{ trait: 'orders', op: 'gte', value: 1 }] });
     assert.ok(b1 < people, `a trait condition narrows the audience (${b1} < ${people})`);
 
     await page.locator('[data-testid="cond-trait"] .ant-input-number input').first().fill('2');
-    const c2 = await apiCount({ all: [{ trait: 'orders', op: 'gte', value: 2 }] });
-    await countBecomes('orders ≥ 2', c2);
+    const c2 = await countMatches('orders ≥ 2', { all: [{ trait: 'orders', op: 'gte', value: 2 }] });
     assert.ok(c2 < b1, `a stricter value drops the count (${c2} < ${b1})`);
 
     // An OR branch: match any of (orders ≥ 2, events in 30 days ≥ 1).
@@ -98,8 +113,7 @@ test('console: RFM grid, lifecycle, User 360, segment builder with live count, s
     await page.keyboard.type('events30d');
     await page.keyboard.press('Enter');
     const rule = { any: [{ trait: 'orders', op: 'gte', value: 2 }, { trait: 'events30d', op: 'gte', value: 1 }] };
-    const d3 = await apiCount(rule);
-    await countBecomes('orders ≥ 2 OR events30d ≥ 1', d3);
+    const d3 = await countMatches('orders ≥ 2 OR events30d ≥ 1', rule);
     assert.ok(d3 > c2, `an OR branch widens the audience (${d3} > ${c2})`);
     await page.getByText('Rule JSON', { exact: true }).click();
     assert.deepEqual(JSON.parse((await page.getByTestId('segment-json').textContent()) ?? 'null'), rule, 'the builder edits the documented JSON');
@@ -158,17 +172,31 @@ test('console: RFM grid, lifecycle, User 360, segment builder with live count, s
     await page.getByTestId('segments-new').click();
     await page.getByTestId('page-segment-builder').waitFor();
     await page.getByTestId('add-trait').click(); // orders ≥ 1
-    await countBecomes('orders ≥ 1 again', b1);
+    const b1again = await countMatches('orders ≥ 1 again', { all: [{ trait: 'orders', op: 'gte', value: 1 }] });
     await page.getByTestId('row-not').first().click();
-    const notB1 = await apiCount({ all: [{ not: { trait: 'orders', op: 'gte', value: 1 } }] });
-    assert.equal(notB1, people - b1, 'NOT of a condition is everyone else');
-    await countBecomes('not (orders ≥ 1)', notB1);
+    const notB1 = await countMatches('not (orders ≥ 1)', { all: [{ not: { trait: 'orders', op: 'gte', value: 1 } }] });
+    assert.equal(notB1, people - b1again, 'NOT of a condition is everyone else');
     await page.getByTestId('add-more').last().click();
     await page.getByTestId('add-group').click(); // a nested group: any of (orders ≥ 1)
     const nested = { all: [{ not: { trait: 'orders', op: 'gte', value: 1 } }, { any: [{ trait: 'orders', op: 'gte', value: 1 }] }] };
     await page.getByText('Rule JSON', { exact: true }).click();
     assert.deepEqual(JSON.parse((await page.getByTestId('segment-json').textContent()) ?? 'null'), nested);
     await countBecomes('not A and (A)', 0);
+
+    // ---- a behaviour condition with a property filter (order lines in a category) ----
+    await page.getByTestId('nav-segments').click();
+    await page.getByTestId('segments-new').click();
+    await page.getByTestId('page-segment-builder').waitFor();
+    await page.getByTestId('add-event').click(); // did Order Completed in the last 30 days
+    const ordered = { event: 'Order Completed', performed: true, within: { days: 30 } };
+    const orderedN = await countMatches('ordered in 30 days', { all: [ordered] });
+    await page.getByTestId('event-add-where').click(); // category = (empty: not sent yet)
+    await waitFor('incomplete filter', 5_000, async () => ((await shownCount()).state === 'incomplete' ? true : undefined));
+    const category = (await api<{ products: { category: string }[] }>('/api/v1/products?limit=1')).json.products[0]!.category;
+    await page.locator('[data-testid="event-where"] input[data-testid="where-value"], [data-testid="where-value"] input').first().fill(category);
+    const inCategory = await countMatches(`ordered in ${category}`, { all: [{ ...ordered, where: [{ property: 'category', op: 'eq', value: category }] }] });
+    assert.ok(inCategory <= orderedN, `a property filter narrows (${inCategory} ≤ ${orderedN})`);
+    t.diagnostic(`ordered in 30 days ${orderedN} → in ${category}: ${inCategory}`);
 
     assert.deepEqual(h.pageErrors, [], `uncaught page errors: ${h.pageErrors.join('\n')}`);
   } finally {

@@ -101,7 +101,7 @@ export function EventEditor({ rule, path }: { rule: EventRule; path: Path }) {
               status={bad(`.where[${i}].property`)}
             />
             <Select size="small" style={{ width: 140 }} value={f.op} options={opOptions(PROPERTY_OPS)} onChange={(op: string) => setWhere(i, op === 'exists' || op === 'not_exists' ? { property: f.property, op } : { property: f.property, op, value: op === 'in' || op === 'not_in' ? [] : op === 'between' ? [0, 100] : '' })} />
-            <ValueInput type="property" field={f.property} op={f.op} value={f.value} status={bad(`.where[${i}].value`)} onChange={(v) => setWhere(i, { ...f, value: v as PropertyFilter['value'] })} />
+            <ValueInput type="property" field={f.property} op={f.op} value={f.value} testId="where-value" status={bad(`.where[${i}].value`)} onChange={(v) => setWhere(i, { ...f, value: v as PropertyFilter['value'] })} />
             <Button size="small" type="text" icon={<DeleteOutlined />} onClick={() => set([...path, 'where'], where.length > 1 ? where.filter((_, j) => j !== i) : undefined)} />
           </Space>
         ))}
