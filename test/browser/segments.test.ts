@@ -56,6 +56,15 @@ test('console: RFM grid, lifecycle, User 360, segment builder with live count, s
     if (lifecycle.flows.length) await waitFor('lifecycle sankey painted', 10_000, async () => ((await paintedPixels(page, 'chart-lifecycle-flows')) > 1000 ? true : undefined));
     await h.shot('profiles-en');
 
+    // A named segment's row opens the builder on that segment: its live count is the grid's number.
+    const champions = rfm.segments.find((x) => x.segment === 'Champions')!;
+    await segRows.filter({ hasText: 'Champions' }).first().getByTestId('rfm-segment-build').click();
+    await page.getByTestId('page-segment-builder').waitFor();
+    await waitFor(`Champions count ${champions.buyers}`, 15_000, async () => {
+      const el = page.getByTestId('preview-count');
+      return (await el.getAttribute('data-state')) === 'ok' && numberIn(await el.innerText()) === champions.buyers ? true : undefined;
+    });
+
     // ---- User 360 of a buyer ----
     const buyers = (await api<PreviewJson>('/api/v1/segments/preview', { rule: { trait: 'orders', op: 'gte', value: 1 }, sample: 5 })).json;
     const buyer = buyers.sample[0]!;
@@ -124,7 +133,7 @@ test('console: RFM grid, lifecycle, User 360, segment builder with live count, s
     await page.getByTestId('segment-name').fill(name);
     await page.getByTestId('segment-save').click();
     await page.getByTestId('page-segment').waitFor();
-    assert.equal((await page.getByTestId('segment-title').innerText()).trim(), name);
+    await page.getByTestId('segment-title').filter({ hasText: name }).waitFor();
     const saved = await waitFor('saved segment refreshed', 30_000, async () => {
       const r = await api<{ segments: { id: string; name: string; size: number | null }[] }>('/api/v1/segments');
       const s = r.json.segments.find((x) => x.name === name);

@@ -8,6 +8,8 @@ import { fmtInt, shortDay } from '../../format';
 import { useLoad } from '../../hooks';
 import { useI18n, type T } from '../../i18n';
 import { STAGES, STAGE_COLORS, stageLabel } from './labels';
+import { navigate } from '../../router';
+import { newSegmentLink } from '../segments/ruleModel';
 
 const RANGES = [30, 90, 180] as const;
 type Range = (typeof RANGES)[number];
@@ -114,11 +116,22 @@ export function LifecycleCard() {
         {data && options && (
           <Row gutter={[16, 16]}>
             <Col xs={24}>
-              <Typography.Title level={5}>{t('profiles.stageCounts')}</Typography.Title>
+              <Typography.Title level={5}>
+                {t('profiles.stageCounts')}{' '}
+                <Typography.Text type="secondary" style={{ fontSize: 12, fontWeight: 400 }}>
+                  {t('profiles.stageHint')}
+                </Typography.Text>
+              </Typography.Title>
               <Row gutter={[12, 12]} data-testid="lifecycle-stages">
                 {STAGES.map((s) => (
                   <Col xs={12} sm={6} xl={3} key={s}>
-                    <Card size="small" style={{ borderTop: `3px solid ${STAGE_COLORS[s]}` }} data-testid={`stage-${s}`}>
+                    <Card
+                      size="small"
+                      hoverable
+                      style={{ borderTop: `3px solid ${STAGE_COLORS[s]}` }}
+                      data-testid={`stage-${s}`}
+                      onClick={() => navigate(newSegmentLink({ all: [{ trait: 'lifecycleStage', op: 'eq', value: s }] }))}
+                    >
                       <Statistic title={stageLabel(t, s)} value={fmtInt(lang, data.stages[s] ?? 0)} />
                     </Card>
                   </Col>

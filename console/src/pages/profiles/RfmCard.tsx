@@ -1,5 +1,6 @@
 import { useMemo } from 'react';
-import { Card, Col, Empty, Progress, Row, Statistic, Table, Tag, Typography } from 'antd';
+import { Button, Card, Col, Empty, Progress, Row, Statistic, Table, Tag, Tooltip, Typography } from 'antd';
+import { PartitionOutlined } from '@ant-design/icons';
 import type { ColumnsType } from 'antd/es/table';
 import type { EChartsCoreOption } from 'echarts/core';
 import type { RfmGrid } from '../../apiProfiles';
@@ -7,6 +8,8 @@ import { Chart } from '../../components/Chart';
 import { fmtInt, fmtMoney } from '../../format';
 import { useI18n, type Lang, type T } from '../../i18n';
 import { SEGMENT_COLORS, rfmSegmentLabel } from './labels';
+import { navigate } from '../../router';
+import { newSegmentLink } from '../segments/ruleModel';
 
 type SegRow = RfmGrid['segments'][number];
 
@@ -53,6 +56,15 @@ export function RfmCard({ grid }: { grid: RfmGrid }) {
     { title: t('profiles.buyers'), dataIndex: 'buyers', align: 'right', width: 80, render: (v: number) => fmtInt(lang, v) },
     { title: t('profiles.share'), dataIndex: 'share', width: 130, render: (v: number, r) => <Progress percent={Math.round(v * 1000) / 10} size="small" strokeColor={SEGMENT_COLORS[r.segment]} /> },
     { title: t('profiles.revenue'), dataIndex: 'revenue', align: 'right', width: 120, render: (v: number) => fmtMoney(lang, v) },
+    {
+      key: 'go',
+      width: 44,
+      render: (_: unknown, r) => (
+        <Tooltip title={t('profiles.toSegment')}>
+          <Button size="small" type="text" icon={<PartitionOutlined />} data-testid="rfm-segment-build" onClick={() => navigate(newSegmentLink({ all: [{ trait: 'rfmSegment', op: 'eq', value: r.segment }] }))} />
+        </Tooltip>
+      ),
+    },
   ];
   const windowText = grid.windowDays ? t('profiles.window', { days: grid.windowDays }) : t('profiles.windowAll');
   return (
@@ -74,7 +86,15 @@ export function RfmCard({ grid }: { grid: RfmGrid }) {
                 <Statistic title={t('profiles.totalRevenue')} value={fmtMoney(lang, grid.revenue)} />
               </Col>
             </Row>
-            <Chart option={option} height={380} testId="chart-rfm" />
+            <Chart
+              option={option}
+              height={380}
+              testId="chart-rfm"
+              onClick={(p) => {
+                const d = p.data as [number, number] | undefined;
+                if (d) navigate(newSegmentLink({ all: [{ trait: 'rScore', op: 'eq', value: d[1] + 1 }, { trait: 'fScore', op: 'eq', value: d[0] + 1 }] }));
+              }}
+            />
             <Typography.Paragraph type="secondary" style={{ fontSize: 12, marginTop: 8 }}>
               {t('profiles.rfmHint')}
             </Typography.Paragraph>

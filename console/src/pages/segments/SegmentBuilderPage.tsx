@@ -15,6 +15,17 @@ import { useLivePreview } from './useLivePreview';
 
 const EMPTY: Rule = { all: [] };
 
+/** `/segments/new?rule=<JSON>` starts from that rule (links from the RFM grid and lifecycle cards). */
+function ruleFromQuery(): Rule {
+  try {
+    const raw = new URLSearchParams(window.location.search).get('rule');
+    const r = raw ? (JSON.parse(raw) as Rule) : null;
+    return r && typeof r === 'object' ? asRoot(r) : EMPTY;
+  } catch {
+    return EMPTY;
+  }
+}
+
 /** The root is always a group; a saved rule that is a single condition is shown inside one. */
 const asRoot = (r: Rule): Rule => (kindOf(r) === 'all' || kindOf(r) === 'any' ? r : { all: [r] });
 
@@ -22,7 +33,7 @@ const asRoot = (r: Rule): Rule => (kindOf(r) === 'all' || kindOf(r) === 'any' ? 
 export default function SegmentBuilderPage({ segmentId }: { segmentId?: string }) {
   const { t } = useI18n();
   const { message } = App.useApp();
-  const [rule, setRule] = useState<Rule>(EMPTY);
+  const [rule, setRule] = useState<Rule>(() => (segmentId ? EMPTY : ruleFromQuery()));
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
   const [saving, setSaving] = useState(false);

@@ -93,6 +93,9 @@ export const newSocial = (): SocialRule => ({ social: 'friend_of', of: { userId:
 export const newSegmentRef = (id = ''): SegmentRefRule => ({ segment: id });
 export const newGroup = (): Rule => ({ any: [newTrait()] });
 
+/** The builder's link for a starting rule (`/segments/new?rule=<JSON>`). */
+export const newSegmentLink = (rule: Rule) => `/segments/new?rule=${encodeURIComponent(JSON.stringify(rule))}`;
+
 // ---- paths ----
 
 export type Path = Array<string | number>;
