@@ -50,6 +50,7 @@ export const segmentsZh = {
   'seg.kind.social': '社交',
   'seg.kind.segment': '分群',
   'seg.kind.group': '条件组',
+  'seg.kind.other': '其他条件',
 
   'seg.field.identify': '上报属性 traits.*',
   'seg.field.identifyKey': '属性名，如 city',
@@ -210,6 +211,7 @@ export const segmentsEn: Record<keyof typeof segmentsZh, string> = {
   'seg.kind.social': 'Social',
   'seg.kind.segment': 'Segment',
   'seg.kind.group': 'Group',
+  'seg.kind.other': 'Other condition',
 
   'seg.field.identify': 'Reported trait traits.*',
   'seg.field.identifyKey': 'trait name, e.g. city',

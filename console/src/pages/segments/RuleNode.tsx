@@ -1,4 +1,4 @@
-import { Button, Dropdown, Segmented, Space, Switch, Tag, Tooltip } from 'antd';
+import { Button, Dropdown, Segmented, Space, Switch, Tag, Tooltip, Typography } from 'antd';
 import { CloseOutlined, PlusOutlined } from '@ant-design/icons';
 import { useI18n, type MessageKey } from '../../i18n';
 import { useBuilder } from './builderContext';
@@ -8,7 +8,7 @@ import { SegmentRefEditor, SocialEditor } from './SocialEditor';
 import { TraitEditor } from './TraitEditor';
 import { kindOf, newEvent, newGroup, newSegmentRef, newSocial, newTrait, pathString, type EventRule, type Path, type Rule, type SocialRule, type TraitRule } from './ruleModel';
 
-const KIND_COLORS: Record<string, string> = { trait: 'blue', event: 'purple', social: 'green', segment: 'gold', all: 'default', any: 'default' };
+const KIND_COLORS: Record<string, string> = { trait: 'blue', event: 'purple', social: 'green', segment: 'gold', all: 'default', any: 'default', other: 'default' };
 
 /** The menu that adds a condition or a nested group to a group. */
 function AddMenu({ path, items }: { path: Path; items: Rule[] }) {
@@ -86,7 +86,7 @@ function NodeRow({ rule, path }: { rule: Rule; path: Path }) {
   const inner = negated ? (rule as { not: Rule }).not : rule;
   const innerPath = negated ? [...path, 'not'] : path;
   const kind = kindOf(inner);
-  const kindKey = kind === 'all' || kind === 'any' || kind === 'not' ? 'group' : kind;
+  const kindKey = kind === 'all' || kind === 'any' || kind === 'not' ? 'group' : kind === 'other' ? 'other' : kind;
   const rowIssues = [...(issues.get(pathString(path)) ?? []), ...(negated ? issues.get(pathString(innerPath)) ?? [] : [])];
   return (
     <div className={`seg-row${negated ? ' seg-row-not' : ''}${rowIssues.length ? ' seg-row-bad' : ''}`} data-testid="rule-row">
@@ -115,8 +115,12 @@ function NodeRow({ rule, path }: { rule: Rule; path: Path }) {
           <EventEditor rule={inner as EventRule} path={innerPath} />
         ) : kind === 'social' ? (
           <SocialEditor rule={inner as SocialRule} path={innerPath} />
-        ) : (
+        ) : kind === 'segment' ? (
           <SegmentRefEditor rule={inner as { segment: string }} path={innerPath} />
+        ) : (
+          <Typography.Text code data-testid="cond-other">
+            {JSON.stringify(inner)}
+          </Typography.Text>
         )}
       </div>
       <IssueList issues={rowIssues} />

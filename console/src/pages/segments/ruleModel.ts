@@ -19,7 +19,8 @@ export interface SegmentRefRule { segment: string }
 export type Rule = { all: Rule[] } | { any: Rule[] } | { not: Rule } | TraitRule | EventRule | SocialRule | SegmentRefRule;
 
 export type FieldType = 'number' | 'text' | 'time' | 'list' | 'flag' | 'identify';
-export type NodeKind = 'all' | 'any' | 'not' | 'trait' | 'event' | 'social' | 'segment';
+/** `other`: a node the builder does not edit (e.g. a newer kind such as an auto-segment cluster); kept as it is. */
+export type NodeKind = 'all' | 'any' | 'not' | 'trait' | 'event' | 'social' | 'segment' | 'other';
 
 export function kindOf(r: Rule): NodeKind {
   if ('all' in r) return 'all';
@@ -28,7 +29,8 @@ export function kindOf(r: Rule): NodeKind {
   if ('trait' in r) return 'trait';
   if ('event' in r) return 'event';
   if ('social' in r) return 'social';
-  return 'segment';
+  if ('segment' in r) return 'segment';
+  return 'other';
 }
 
 const NUM = ['orders', 'gmv', 'netRevenue', 'aov', 'daysSinceLastOrder', 'purchaseDays', 'refundedOrders', 'refundedAmount', 'refundRate', 'couponOrders', 'couponShare', 'repeatFrequency', 'medianGapDays', 'typicalPrice', 'rfmRecencyDays', 'rfmFrequency', 'rfmMonetary', 'rScore', 'fScore', 'mScore', 'churnProbability', 'eventsTotal', 'events30d', 'eventsPrev30d', 'social90d', 'followers', 'following', 'friends', 'invitesSent', 'invitesAccepted', 'shares', 'shareClicks', 'downstreamOrders', 'downstreamGmv', 'centrality', 'centralityPercentile'];
@@ -189,7 +191,7 @@ export function localIssues(rule: Rule, base: Path = []): RuleIssue[] {
   } else if (k === 'social') {
     const r = rule as SocialRule;
     if (r.social !== 'near_kol' && r.of && blank('userId' in r.of ? r.of.userId : r.of.segment)) at(['of'], 'needValue');
-  } else if (!(rule as SegmentRefRule).segment) at(['segment'], 'needSegment');
+  } else if (k === 'segment' && !(rule as SegmentRefRule).segment) at(['segment'], 'needSegment');
   return out;
 }
 
