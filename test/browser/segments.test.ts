@@ -3,6 +3,7 @@
 //   npm run build:console && node scripts/run-tests.mjs browser/segments
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { numberIn, paintedPixels, skipReason, startHarness, type Harness } from './harness.ts';
 
 interface RfmJson { buyers: number; cells: { r: number; f: number; buyers: number }[]; segments: { segment: string; buyers: number }[] }
@@ -140,6 +141,15 @@ test('console: RFM grid, lifecycle, User 360, segment builder with live count, s
       return s && s.size !== null ? s : undefined;
     });
     assert.equal(saved.size, d3, 'materialised size = preview count');
+    // The detail page's members table and CSV export (a file with a header and one line per member).
+    await page.reload();
+    await page.locator('[data-testid="table-members"] tbody tr.ant-table-row').first().waitFor();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('segment-export').click()]);
+    const csv = await readFile((await download.path())!, 'utf8');
+    const lines = csv.replace(/^\uFEFF/, '').trim().split(/\r?\n/);
+    assert.match(lines[0]!, /profileId/, 'CSV header');
+    assert.equal(lines.length, d3 + 1, 'CSV: a line per member');
+    t.diagnostic(`CSV export: ${download.suggestedFilename()}, ${lines.length - 1} members`);
     await page.getByTestId('nav-segments').click();
     await page.getByTestId('page-segments').waitFor();
     const row = page.locator('[data-testid="table-segments"] tbody tr.ant-table-row', { hasText: name });
@@ -156,6 +166,12 @@ test('console: RFM grid, lifecycle, User 360, segment builder with live count, s
     const member = (await api<{ members: { profileId: string }[] }>(`/api/v1/segments/${encodeURIComponent(saved.id)}/members?limit=1`)).json.members[0]!;
     await page.goto(`${h.baseUrl}/users/${encodeURIComponent(member.profileId)}`);
     await page.getByTestId('user-segments').getByText(name).waitFor();
+    // A manual tag, added here, is listed with the person's tags.
+    await page.getByTestId('tag-input').fill('VIP 客户');
+    await page.getByTestId('tag-add').click();
+    await page.getByTestId('user-tags').getByText('VIP 客户').waitFor();
+    const tags = (await api<{ tags: { tag: string; source: string }[] }>(`/api/v1/users/${encodeURIComponent(member.profileId)}/tags`)).json.tags;
+    assert.ok(tags.some((x) => x.tag === 'VIP 客户' && x.source === 'manual'), JSON.stringify(tags));
 
     // ---- a rule the API refuses: the reason shows next to the offending condition ----
     await page.getByTestId('nav-segments').click();
@@ -206,6 +222,20 @@ test('console: RFM grid, lifecycle, User 360, segment builder with live count, s
     const inCategory = await countMatches(`ordered in ${category}`, { all: [{ ...ordered, where: [{ property: 'category', op: 'eq', value: category }] }] });
     assert.ok(inCategory <= orderedN, `a property filter narrows (${inCategory} ≤ ${orderedN})`);
     t.diagnostic(`ordered in 30 days ${orderedN} → in ${category}: ${inCategory}`);
+
+    // ---- auto-segments: k by silhouette, clusters described, sizes add up ----
+    await page.getByTestId('nav-segments').click();
+    await page.getByTestId('segments-auto').click();
+    await page.getByTestId('page-auto-segments').waitFor();
+    await page.getByTestId('auto-run').click();
+    await page.getByTestId('auto-cluster').first().waitFor({ timeout: 60_000 });
+    const models = (await api<{ models: { id: string }[] }>('/api/v1/segments/auto')).json.models;
+    const model = (await api<{ chosenK: number; profiles: number; clusters: { size: number; description: { en: string } }[] }>(`/api/v1/segments/auto/${models[0]!.id}`)).json;
+    assert.equal(await page.getByTestId('auto-cluster').count(), model.chosenK, 'one card per cluster');
+    assert.equal(model.clusters.reduce((n, c) => n + c.size, 0), model.profiles);
+    await page.getByTestId('auto-cluster').filter({ hasText: model.clusters[0]!.description.en }).first().waitFor();
+    await waitFor('silhouette chart painted', 10_000, async () => ((await paintedPixels(page, 'chart-silhouette')) > 500 ? true : undefined));
+    await h.shot('auto-segments-en');
 
     assert.deepEqual(h.pageErrors, [], `uncaught page errors: ${h.pageErrors.join('\n')}`);
   } finally {
