@@ -1,8 +1,9 @@
-import type { OpStore } from '../platform/opstore/index.ts';
+import type { OpStore, SqlRunner } from '../platform/opstore/index.ts';
+import type { ClusterModelParams } from '../modules/segments/index.ts';
 import type { EventStoreDb } from '../platform/eventstore/duckdb.ts';
 import { appError } from '../platform/errors.ts';
 import { buyerTraitColumns } from '../modules/profiles/index.ts';
-import { DEFAULT_FEATURES, featureDef, fitAutoSegments, newModelId, putModel, NotEnoughData, type AutoSegmentModel } from '../modules/clusters/index.ts';
+import { DEFAULT_FEATURES, featureDef, fitAutoSegments, getModel, newModelId, putModel, NotEnoughData, type AutoSegmentModel } from '../modules/clusters/index.ts';
 
 /**
  * Auto-segments across modules: read the buyers' computed traits (profiles), fit k-means with k
@@ -33,4 +34,10 @@ export async function createAutoSegments(op: OpStore, es: EventStoreDb, ws: stri
     throw e;
   }
   return putModel(op, ws, newModelId(), data.asOf, model);
+}
+
+/** A stored model as a cluster condition needs it (src/modules/segments/cluster.ts), or null. */
+export async function clusterModelParams(op: SqlRunner, ws: string, id: string): Promise<ClusterModelParams | null> {
+  const m = await getModel(op, ws, id);
+  return m ? { features: m.features, centers: m.clusters.map((c) => c.center) } : null;
 }

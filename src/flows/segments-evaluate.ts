@@ -1,8 +1,9 @@
 import type { SqlRunner } from '../platform/opstore/index.ts';
 import type { EventStoreDb } from '../platform/eventstore/duckdb.ts';
 import { getRun } from '../modules/profiles/index.ts';
+import { clusterModelParams } from './segments-auto.ts';
 import {
-  checkRule, compileRule, expandRule, getSegment, measureRule, DAY_MS,
+  checkRule, compileRule, expandRule, getSegment, measureRule, hasCluster, resolveClusters, DAY_MS,
   type CompiledRule, type Rule, type RuleSize,
 } from '../modules/segments/index.ts';
 
@@ -24,7 +25,8 @@ export interface PreparedRule {
 export async function prepareRule(op: SqlRunner, ws: string, input: unknown, o: { path?: string; selfId?: string } = {}): Promise<PreparedRule> {
   const path = o.path ?? 'rule';
   const rule = checkRule(input, path);
-  const expanded = await expandRule(rule, async (id) => (await getSegment(op, ws, id))?.rule ?? null, path, o.selfId);
+  const segExpanded = await expandRule(rule, async (id) => (await getSegment(op, ws, id))?.rule ?? null, path, o.selfId);
+  const expanded = hasCluster(segExpanded) ? await resolveClusters(segExpanded, (id) => clusterModelParams(op, ws, id), path) : segExpanded;
   return { rule, expanded, size: measureRule(expanded, path) };
 }
 

@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  kmeans, meanSilhouettes, fitAutoSegments, assignCluster, describeCluster, clusterConditionSql, scalingOf, featureDef, Rng,
+  kmeans, meanSilhouettes, fitAutoSegments, assignCluster, describeCluster, scalingOf, featureDef, Rng,
 } from '../../src/modules/clusters/index.ts';
+import { clusterConditionSql, clusterHolds } from '../../src/modules/segments/index.ts';
 import { openEventStoreDb } from '../../src/platform/eventstore/duckdb.ts';
 
 // Pure math of auto-segments: hand-computed cases, a brute-force silhouette, determinism, and the
@@ -171,6 +172,7 @@ test('the SQL cluster condition assigns every profile as assignCluster does (mis
       for (let i = 0; i < data.n; i++) {
         const raw = { orders: data.columns.orders[i]!, gmv: Math.round(data.columns.gmv[i]! * 100) / 100, daysSinceLastOrder: i % 17 === 0 ? null : data.columns.daysSinceLastOrder[i]!, couponShare: data.columns.couponShare[i]! };
         if (assignCluster(m, raw) === cl.index) want.push(`p${i}`);
+        assert.equal(clusterHolds(model, cl.index, raw), assignCluster(m, raw) === cl.index, 'the reference evaluator agrees');
       }
       assert.deepEqual([...got].sort(), want.sort(), `cluster ${cl.index}`);
       assert.ok(!got.includes('none'));

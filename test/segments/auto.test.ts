@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp, bearer } from '../helpers/engine.ts';
 import { plantedWorld, AS_OF } from './auto-world.ts';
-import { clusterConditionSql } from '../../src/modules/clusters/index.ts';
+import { clusterConditionSql } from '../../src/modules/segments/index.ts';
 
 // POST /api/v1/segments/auto on a world with three planted kinds of buyers: k = 3 by silhouette,
 // each kind one cluster, described in words; determinism; validation; the SQL condition.
@@ -90,6 +90,34 @@ test('the SQL cluster condition over computed_traits reproduces the model\'s clu
     const r = await t.engine.es.read<{ n: number }>(`select count(*)::integer as n from computed_traits where workspace_id = $1 and ${cond}`, params);
     assert.equal(r[0]!.n, c.size);
   }
+});
+
+test('a cluster saved as a segment: { cluster: { model, index } } in the rule language, evaluated in SQL', async () => {
+  const m = (await api('POST', '/api/v1/segments/auto', {})).json();
+  const big = m.clusters.find((c: { description: { en: string } }) => /big spenders/.test(c.description.en));
+  const seg = await api('POST', '/api/v1/segments', { name: 'big spenders', rule: { cluster: { model: m.id, index: big.index } } });
+  assert.equal(seg.statusCode, 201, seg.body);
+  assert.equal(seg.json().size, big.size);
+  const members = (await api('GET', `/api/v1/segments/${seg.json().id}/members?limit=100`)).json().members as Array<{ userId: string }>;
+  assert.ok(members.every((x) => x.userId.startsWith('big-')), JSON.stringify(members.slice(0, 3)));
+  const pv = await api('POST', '/api/v1/segments/preview', { rule: { all: [{ cluster: { model: m.id, index: big.index } }, { not: { trait: 'userId', op: 'eq', value: 'big-0' } }] } });
+  assert.equal(pv.statusCode, 200, pv.body);
+  assert.equal(pv.json().count, big.size - 1);
+  // Referenced from another segment's rule too.
+  const ref = await api('POST', '/api/v1/segments/preview', { rule: { any: [{ segment: seg.json().id }] } });
+  assert.equal(ref.json().count, big.size);
+
+  const bad = async (rule: unknown, path: string) => {
+    const r = await api('POST', '/api/v1/segments/preview', { rule });
+    assert.equal(r.statusCode, 400, r.body);
+    assert.equal(r.json().error.code, 'RULE_INVALID');
+    assert.equal(r.json().error.details[0].path, path);
+  };
+  await bad({ cluster: { model: 'km_nope', index: 0 } }, 'rule.cluster.model');
+  await bad({ all: [{ cluster: { model: m.id, index: m.chosenK } }] }, 'rule.all[0].cluster.index');
+  await bad({ cluster: { model: m.id, index: -1 } }, 'rule.cluster.index');
+  await bad({ cluster: { model: m.id } }, 'rule.cluster.index');
+  await bad({ cluster: { model: m.id, index: 0, k: 1 } }, 'rule.cluster');
 });
 
 test('bad requests get a coded 4xx naming the field', async () => {

@@ -10,6 +10,5 @@ export { kmeans, kmeansPlusPlus, lloyd, nearest, sqDist, type KMeansResult, type
 export { meanSilhouettes } from './silhouette.ts';
 export { describeCluster, DESCRIBE_MIN_Z, DESCRIBE_MAX_TRAITS, type ClusterDescription, type ClusterTrait } from './describe.ts';
 export { fitAutoSegments, assignCluster, NotEnoughData, FIT_DEFAULTS, type FitOptions, type FittedModel, type FittedCluster, type FeatureColumns } from './fit.ts';
-export { clusterConditionSql } from './sql.ts';
 export { putModel, getModel, listModels, newModelId, type AutoSegmentModel } from './store.ts';
 export { Rng } from './rng.ts';

@@ -4,7 +4,9 @@ import { Rng } from './rng.ts';
  * k-means (Lloyd's algorithm) with k-means++ seeding, deterministic for a seed.
  * Points are a row-major Float64Array of n rows × d columns. Squared Euclidean distance; a point
  * equally near two centroids goes to the lower index. An empty cluster is re-seeded with the point
- * farthest from its centroid. The best of `nInit` seeded runs (lowest inertia) is kept.
+ * farthest from its centroid. Lloyd stops when no label changes, when the centroids move less
+ * than `tolerance` (sum of squared shifts; the inputs are standardised), or after `maxIterations`.
+ * The best of `nInit` seeded runs (lowest inertia) is kept.
  */
 
 export interface KMeansResult {
@@ -21,6 +23,7 @@ export interface KMeansOptions {
   seed?: number;
   nInit?: number;
   maxIterations?: number;
+  tolerance?: number;
 }
 
 /** Squared distance between row i of `a` and row j of `b` (both d columns). */
@@ -80,8 +83,8 @@ export function kmeansPlusPlus(points: Float64Array, n: number, d: number, k: nu
   return centroids;
 }
 
-/** Lloyd iterations from the given centroids until no label changes (or maxIterations). */
-export function lloyd(points: Float64Array, n: number, d: number, k: number, init: Float64Array, maxIterations = 300): KMeansResult {
+/** Lloyd iterations from the given centroids (stopping rules above). */
+export function lloyd(points: Float64Array, n: number, d: number, k: number, init: Float64Array, maxIterations = 100, tolerance = 1e-4): KMeansResult {
   const centroids = Float64Array.from(init);
   const labels = new Int32Array(n).fill(-1);
   const dist = new Float64Array(n);
@@ -89,7 +92,15 @@ export function lloyd(points: Float64Array, n: number, d: number, k: number, ini
   for (; iterations < maxIterations; iterations++) {
     let changed = 0;
     for (let i = 0; i < n; i++) {
-      const [c, dd] = nearest(points, i, centroids, k, d);
+      let c = 0;
+      let dd = Infinity;
+      for (let cc = 0; cc < k; cc++) {
+        const x = sqDist(points, i, centroids, cc, d);
+        if (x < dd) {
+          dd = x;
+          c = cc;
+        }
+      }
       dist[i] = dd;
       if (labels[i] !== c) {
         labels[i] = c;
@@ -105,11 +116,17 @@ export function lloyd(points: Float64Array, n: number, d: number, k: number, ini
       for (let j = 0; j < d; j++) sums[c * d + j]! += points[i * d + j]!;
     }
     const taken = new Set<number>();
+    let shift = 0;
     for (let c = 0; c < k; c++) {
       if (counts[c]! > 0) {
-        for (let j = 0; j < d; j++) centroids[c * d + j] = sums[c * d + j]! / counts[c]!;
+        for (let j = 0; j < d; j++) {
+          const x = sums[c * d + j]! / counts[c]!;
+          shift += (x - centroids[c * d + j]!) ** 2;
+          centroids[c * d + j] = x;
+        }
         continue;
       }
+      shift = Infinity;
       // Empty cluster: move it to the point farthest from its centroid (not already used).
       let far = -1;
       for (let i = 0; i < n; i++) if (!taken.has(i) && (far < 0 || dist[i]! > dist[far]!)) far = i;
@@ -119,6 +136,7 @@ export function lloyd(points: Float64Array, n: number, d: number, k: number, ini
         centroids.set(points.subarray(far * d, far * d + d), c * d);
       }
     }
+    if (shift < tolerance) break;
   }
   let inertia = 0;
   for (let i = 0; i < n; i++) {
@@ -136,7 +154,7 @@ export function kmeans(points: Float64Array, n: number, d: number, k: number, op
   let best: KMeansResult | null = null;
   for (let run = 0; run < (opts.nInit ?? 4); run++) {
     const init = kmeansPlusPlus(points, n, d, k, rng);
-    const r = lloyd(points, n, d, k, init, opts.maxIterations);
+    const r = lloyd(points, n, d, k, init, opts.maxIterations, opts.tolerance);
     if (!best || r.inertia < best.inertia) best = r;
   }
   return best!;

@@ -1,5 +1,6 @@
 import { listValue, type DuckDBValue } from '@duckdb/node-api';
 import { traitField, type TraitField } from './fields.ts';
+import { clusterConditionSql } from './cluster.ts';
 import { parseTime } from './validate.ts';
 import { LINE_PROPERTIES, isLineFilter, type EventRule, type PropertyFilter, type Rule, type TimeValue, type TraitRule } from './types.ts';
 
@@ -90,6 +91,10 @@ class Compiler {
     if ('trait' in r) return `coalesce(${this.trait(r)}, false)`;
     if ('event' in r) return `coalesce(${this.event(r)}, false)`;
     if ('social' in r) return `coalesce(${this.social(r)}, false)`;
+    if ('cluster' in r) {
+      if (!r.resolved) throw new Error(`cluster model ${r.cluster.model} was not resolved`);
+      return `coalesce(${clusterConditionSql(r.resolved, r.cluster.index, (v) => this.p.num(v), (c) => (this.ctx.columns.has(c) ? `t.${c}` : 'null'))}, false)`;
+    }
     if (!r.resolved) throw new Error(`segment ${r.segment} was not expanded`);
     return this.rule(r.resolved);
   }

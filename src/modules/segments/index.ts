@@ -18,3 +18,4 @@ export {
   type Segment, type RefreshCounts, type MemberRow, type ChangeRow, type SizePoint,
 } from './store.ts';
 export { membershipsOf, memberCounts } from './memberships.ts';
+export { resolveClusters, hasCluster, clusterConditionSql, clusterHolds, CLUSTER_COST, type ClusterRule, type ClusterModelParams, type ClusterLoader } from './cluster.ts';

@@ -1,6 +1,7 @@
 import type { Rule } from './types.ts';
 import { isLineFilter } from './types.ts';
 import { ruleError } from './validate.ts';
+import { CLUSTER_COST } from './cluster.ts';
 
 /**
  * Expansion of segment references and the limits of docs/segments.md: depth, nodes and the
@@ -49,6 +50,7 @@ export function nodeCost(rule: Rule): number {
     if (rule.social === 'near_kol') return 15 * rule.hops;
     return 'segment' in rule.of ? 10 : 5;
   }
+  if ('cluster' in rule) return CLUSTER_COST;
   return 0;
 }
 

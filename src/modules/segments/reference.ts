@@ -1,4 +1,5 @@
 import { traitField } from './fields.ts';
+import { clusterHolds } from './cluster.ts';
 import { parseTime } from './validate.ts';
 import { DAY_MS, cmp, timeValue } from './compile.ts';
 import { LINE_PROPERTIES, isLineFilter, type EventRule, type PropertyFilter, type Rule, type TimeValue, type TraitRule } from './types.ts';
@@ -175,6 +176,10 @@ export function referenceEvaluate(rule: Rule, world: RefWorld): string[] {
     if ('not' in r) return !holds(r.not, p);
     if ('trait' in r) return traitHolds(r, p, eventsOf.get(p.profileId) ?? [], world.now);
     if ('event' in r) return eventHolds(r, eventsOf.get(p.profileId) ?? [], world.now);
+    if ('cluster' in r) {
+      if (!r.resolved) throw new Error('cluster model was not resolved');
+      return clusterHolds(r.resolved, r.cluster.index, p.traits);
+    }
     if ('social' in r) {
       if (profileGraph) {
         let people = socialCache.get(r);

@@ -1,8 +1,11 @@
+import type { ClusterRule } from './cluster.ts';
 /**
  * The segment rule language (docs/segments.md): one JSON node per condition or combinator.
  * These types describe a rule that passed `validateRule`; the JSON contract is stable.
  */
-export type Rule = AllRule | AnyRule | NotRule | TraitRule | EventRule | SocialRule | NearKolRule | SegmentRefRule;
+export type Rule = AllRule | AnyRule | NotRule | TraitRule | EventRule | SocialRule | NearKolRule | SegmentRefRule | ClusterRule;
+/** `{ cluster: { model, index } }`: nearest centre of an auto-segment model (cluster.ts). */
+export type { ClusterRule };
 
 export interface AllRule { all: Rule[] }
 export interface AnyRule { any: Rule[] }

@@ -22,7 +22,7 @@ export function ruleError(code: ErrorCode, issues: RuleIssue[]) {
 
 const bad = (path: string, message: string) => ruleError('RULE_INVALID', [{ path, message }]);
 
-const KINDS = ['all', 'any', 'not', 'trait', 'event', 'social', 'segment'] as const;
+const KINDS = ['all', 'any', 'not', 'trait', 'event', 'social', 'segment', 'cluster'] as const;
 const Id = z.string().min(1).max(200);
 const Days = z.number().int().min(1).max(3660);
 const IsoTime = z.string().max(40).refine((s) => /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(s) && Number.isFinite(parseTime(s)), 'an ISO date or time (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)');
@@ -49,6 +49,7 @@ const SocialNode = z.union([
   z.strictObject({ social: z.enum(SOCIAL_RELATIONS), of: z.union([z.strictObject({ userId: Id }), z.strictObject({ segment: Id })]) }),
 ]);
 const SegmentNode = z.strictObject({ segment: Id });
+const ClusterNode = z.strictObject({ cluster: z.strictObject({ model: z.string().min(1).max(100), index: z.number().int().min(0).max(19) }) });
 
 function zodParse<S extends z.ZodType>(schema: S, value: unknown, path: string): z.infer<S> {
   const r = schema.safeParse(value);
@@ -91,6 +92,7 @@ export function checkRule(input: unknown, path = 'rule'): Rule {
       return zodParse(SocialNode.options[1], o, path);
     }
     case 'segment': return zodParse(SegmentNode, o, path);
+    case 'cluster': return zodParse(ClusterNode, o, path);
   }
   throw bad(path, 'unknown rule');
 }
