@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  kmeans, meanSilhouettes, fitAutoSegments, assignCluster, describeCluster, scalingOf, featureDef, Rng,
+  kmeans, meanSilhouettes, fitAutoSegments, fitAutoSegmentsAsync, assignCluster, describeCluster, scalingOf, featureDef, Rng,
 } from '../../src/modules/clusters/index.ts';
 import { clusterConditionSql, clusterHolds } from '../../src/modules/segments/index.ts';
 import { openEventStoreDb } from '../../src/platform/eventstore/duckdb.ts';
@@ -116,7 +116,7 @@ test('auto-segments find planted groups: k chosen by silhouette, clusters descri
   assert.ok(lapsed.centroid.orders === 1);
 });
 
-test('a fixed k, determinism for a seed, and sampling on big inputs', () => {
+test('a fixed k, determinism for a seed, and sampling on big inputs', async () => {
   const { data } = world(3000, 9);
   const a = fitAutoSegments(data, F, { k: 4, seed: 11 });
   const b = fitAutoSegments(data, F, { k: 4, seed: 11 });
@@ -129,6 +129,7 @@ test('a fixed k, determinism for a seed, and sampling on big inputs', () => {
   assert.equal(s.chosenK, 3);
   assert.equal(s.clusters.reduce((x, c) => x + c.size, 0), 3000);
   assert.deepEqual(s, fitAutoSegments(data, F, { seed: 11, fitSample: 900, silhouetteSample: 300 }));
+  assert.deepEqual(await fitAutoSegmentsAsync(data, F, { seed: 11, fitSample: 900, silhouetteSample: 300 }), s, 'the yielding fit gives the same model');
 });
 
 test('constant features are dropped; too few profiles is refused', () => {

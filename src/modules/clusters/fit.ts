@@ -59,7 +59,26 @@ export interface FeatureColumns {
 
 export class NotEnoughData extends Error {}
 
+/** Fits synchronously (tests, small inputs). */
 export function fitAutoSegments(data: FeatureColumns, featureNames: readonly string[], options: FitOptions = {}): FittedModel {
+  const steps = fitSteps(data, featureNames, options);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/** The same fit, giving the event loop a turn after each k and after the silhouettes (server use). */
+export async function fitAutoSegmentsAsync(data: FeatureColumns, featureNames: readonly string[], options: FitOptions = {}): Promise<FittedModel> {
+  const steps = fitSteps(data, featureNames, options);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+function* fitSteps(data: FeatureColumns, featureNames: readonly string[], options: FitOptions): Generator<void, FittedModel> {
   const o = { ...FIT_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as typeof FIT_DEFAULTS & FitOptions;
   const { n } = data;
   const scalings = featureNames.map((f) => scalingOf(featureDef(f), data.columns[f]!));
@@ -87,8 +106,12 @@ export function fitAutoSegments(data: FeatureColumns, featureNames: readonly str
   const silPts = silIdx ? gather(fitPts, d, silIdx) : fitPts;
 
   const runs = [];
-  for (let k = kMin; k <= kMax; k++) runs.push(kmeans(fitPts, fitN, d, k, { seed: o.seed + k, nInit: o.nInit }));
+  for (let k = kMin; k <= kMax; k++) {
+    runs.push(kmeans(fitPts, fitN, d, k, { seed: o.seed + k, nInit: o.nInit }));
+    yield;
+  }
   const sil = meanSilhouettes(silPts, silN, d, runs.map((r) => ({ k: r.k, labels: silIdx ? Int32Array.from(silIdx, (i) => r.labels[i]!) : r.labels })));
+  yield;
   let best = 0;
   for (let i = 1; i < runs.length; i++) if (sil[i]! > sil[best]! + 1e-12) best = i;
   const chosen = runs[best]!;

@@ -9,6 +9,6 @@ export { FEATURES, FEATURE_NAMES, DEFAULT_FEATURES, featureDef, transform, scali
 export { kmeans, kmeansPlusPlus, lloyd, nearest, sqDist, type KMeansResult, type KMeansOptions } from './kmeans.ts';
 export { meanSilhouettes } from './silhouette.ts';
 export { describeCluster, DESCRIBE_MIN_Z, DESCRIBE_MAX_TRAITS, type ClusterDescription, type ClusterTrait } from './describe.ts';
-export { fitAutoSegments, assignCluster, NotEnoughData, FIT_DEFAULTS, type FitOptions, type FittedModel, type FittedCluster, type FeatureColumns } from './fit.ts';
+export { fitAutoSegments, fitAutoSegmentsAsync, assignCluster, NotEnoughData, FIT_DEFAULTS, type FitOptions, type FittedModel, type FittedCluster, type FeatureColumns } from './fit.ts';
 export { putModel, getModel, listModels, newModelId, type AutoSegmentModel } from './store.ts';
 export { Rng } from './rng.ts';
