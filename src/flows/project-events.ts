@@ -22,7 +22,11 @@ export async function projectBatch(db: OpStore, limit = 1000): Promise<number> {
     const rows = await readOutbox(q, cursor, limit);
     if (!rows.length) return 0;
     const byWs = new Map<string, OutboxRow[]>();
-    for (const r of rows) byWs.set(r.workspaceId, [...(byWs.get(r.workspaceId) ?? []), r]);
+    for (const r of rows) {
+      const list = byWs.get(r.workspaceId);
+      if (list) list.push(r);
+      else byWs.set(r.workspaceId, [r]);
+    }
     for (const [ws, list] of byWs) {
       const settings = await q.query<{ settings: { identity?: unknown } }>('select settings from workspaces where id = $1', [ws]);
       const rules = MergeRulesSchema.parse(settings.rows[0]?.settings?.identity ?? {});
