@@ -101,3 +101,27 @@ test('bad input gets a coded 4xx naming the field', async () => {
   const noAuth = await t.app.fastify.inject({ method: 'GET', url: '/api/v1/tags' });
   assert.equal(noAuth.statusCode, 401);
 });
+
+test('manual tags follow a merge (shown with viaProfileId) and go back with an un-merge', async () => {
+  const { ingestMessages } = await import('../../src/flows/ingest-messages.ts');
+  const { projectBatch } = await import('../../src/flows/project-events.ts');
+  const project = async () => {
+    while ((await projectBatch(t.engine.op)) > 0);
+  };
+  await ingestMessages(t.engine, 'default', [{ type: 'page', anonymousId: 'device-77', messageId: 'dev-77-page', timestamp: new Date().toISOString(), properties: {} }]);
+  await project();
+  const anon = (await t.engine.op.query<{ profile_id: string }>(`select profile_id from identities where workspace_id = 'default' and kind = 'anonymous_id' and value = 'device-77'`)).rows[0]!.profile_id;
+  assert.equal((await api('POST', `/api/v1/users/${anon}/tags`, { tag: 'came from ad' })).statusCode, 201);
+  const known = await profileOf('big-4');
+  await ingestMessages(t.engine, 'default', [{ type: 'identify', userId: 'big-4', anonymousId: 'device-77', messageId: 'dev-77-identify', timestamp: new Date().toISOString(), traits: {} }]);
+  await project();
+  const merged = (await api('GET', `/api/v1/users/${known}/tags`)).json();
+  assert.equal(merged.profileId, known);
+  assert.deepEqual(merged.tags.map((x: { tag: string; viaProfileId?: string }) => [x.tag, x.viaProfileId]), [['came from ad', anon]]);
+  // The merged-away id answers for the person.
+  assert.equal((await api('GET', `/api/v1/users/${anon}/tags`)).json().profileId, known);
+  const m = await t.engine.op.query<{ id: string }>(`select id from identity_merges where workspace_id = 'default' and from_profile = $1`, [anon]);
+  assert.equal((await api('POST', `/api/v1/identity/merges/${m.rows[0]!.id}/undo`)).statusCode, 200);
+  assert.deepEqual((await api('GET', `/api/v1/users/${known}/tags`)).json().tags, []);
+  assert.deepEqual((await api('GET', `/api/v1/users/${anon}/tags`)).json().tags.map((x: { tag: string }) => x.tag), ['came from ad']);
+});
