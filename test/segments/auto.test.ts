@@ -77,6 +77,10 @@ test('the same request gives the same model; a fixed k and chosen features', asy
   assert.equal(a.chosenK, 4);
   assert.deepEqual(a.features.map((f: { name: string }) => f.name), ['orders', 'gmv', 'daysSinceLastOrder']);
   assert.equal(a.silhouettes.length, 1);
+  // An influence trait with no social data (or not computed in this store) is dropped, not an error.
+  const inf = (await api('POST', '/api/v1/segments/auto', { features: ['orders', 'gmv', 'followers', 'downstreamGmv'] })).json();
+  assert.deepEqual(inf.dropped, ['followers', 'downstreamGmv']);
+  assert.equal(inf.chosenK, 3);
 });
 
 test('the SQL cluster condition over computed_traits reproduces the model\'s cluster sizes', async () => {

@@ -32,6 +32,16 @@ export const FEATURES: readonly FeatureDef[] = [
   { name: 'social90d', column: 'social_90d', transform: 'log1p', high: { zh: '社交活跃', en: 'socially active (share, invite, follow)' }, low: { zh: '很少分享', en: 'rarely share' } },
   { name: 'typicalPrice', column: 'typical_price', transform: 'log1p', high: { zh: '偏好高价商品', en: 'premium buyers' }, low: { zh: '偏好低价商品', en: 'bargain buyers' } },
   { name: 'churnProbability', column: 'churn_probability', transform: 'none', high: { zh: '流失风险高', en: 'high churn risk' }, low: { zh: '流失风险低', en: 'low churn risk' } },
+  // Influence traits (docs/profiles.md, "Social influence"): usable once the workspace has them.
+  { name: 'followers', column: 'followers', transform: 'log1p', high: { zh: '粉丝多', en: 'many followers' }, low: { zh: '粉丝少', en: 'few followers' } },
+  { name: 'friends', column: 'friends', transform: 'log1p', high: { zh: '好友多', en: 'many friends' }, low: { zh: '好友少', en: 'few friends' } },
+  { name: 'invitesSent', column: 'invites_sent', transform: 'log1p', high: { zh: '常邀请好友', en: 'invite friends often' }, low: { zh: '很少邀请', en: 'rarely invite' } },
+  { name: 'invitesAccepted', column: 'invites_accepted', transform: 'log1p', high: { zh: '拉新能力强', en: 'bring in new users' }, low: { zh: '很少拉新', en: 'bring in few new users' } },
+  { name: 'shares', column: 'shares', transform: 'log1p', high: { zh: '爱分享', en: 'share a lot' }, low: { zh: '很少分享商品', en: 'rarely share products' } },
+  { name: 'shareClicks', column: 'share_clicks', transform: 'log1p', high: { zh: '分享带来点击', en: 'shares get clicks' }, low: { zh: '分享少有点击', en: 'shares get few clicks' } },
+  { name: 'downstreamOrders', column: 'downstream_orders', transform: 'log1p', high: { zh: '分享带来订单', en: 'shares drive orders' }, low: { zh: '分享很少带来订单', en: 'shares drive few orders' } },
+  { name: 'downstreamGmv', column: 'downstream_gmv', transform: 'log1p', high: { zh: '带货能力强', en: 'drive sales through shares' }, low: { zh: '带货少', en: 'drive little sales through shares' } },
+  { name: 'centralityPercentile', column: 'centrality_percentile', transform: 'none', high: { zh: '社交网络核心', en: 'central in the social graph' }, low: { zh: '社交网络边缘', en: 'on the edge of the social graph' } },
 ];
 
 export const FEATURE_NAMES = FEATURES.map((f) => f.name) as [string, ...string[]];

@@ -7,7 +7,16 @@ export const NUMERIC_TRAIT_COLUMNS = [
   'refund_rate', 'coupon_orders', 'coupon_share', 'repeat_frequency', 'repeat_recency_weeks', 'repeat_t_weeks',
   'median_gap_days', 'typical_price', 'price_p25', 'price_p75', 'rfm_recency_days', 'rfm_frequency', 'rfm_monetary',
   'events_total', 'events_30d', 'events_prev_30d', 'social_90d', 'churn_probability',
+  // influence traits (present once the workspace's event store has them)
+  'followers', 'following', 'friends', 'invites_sent', 'invites_accepted', 'shares', 'share_clicks',
+  'downstream_orders', 'downstream_gmv', 'centrality', 'centrality_percentile',
 ] as const;
+
+/** The columns computed_traits has in this event store (allow-listed names can be absent before a migration). */
+export async function traitColumnsPresent(db: EventStoreDb): Promise<Set<string>> {
+  const r = await db.read<{ name: string }>(`select column_name as name from information_schema.columns where table_name = 'computed_traits'`);
+  return new Set(r.map((x) => x.name));
+}
 
 export interface TraitColumns {
   asOf: string | null;
@@ -22,7 +31,8 @@ export interface TraitColumns {
  */
 export async function buyerTraitColumns(db: EventStoreDb, ws: string, columns: readonly string[]): Promise<TraitColumns> {
   for (const c of columns) if (!(NUMERIC_TRAIT_COLUMNS as readonly string[]).includes(c)) throw new RangeError(`not a numeric trait column: ${c}`);
-  const list = columns.map((c, i) => `cast(${c} as double) as c${i}`).join(', ');
+  const present = await traitColumnsPresent(db);
+  const list = columns.map((c, i) => `cast(${present.has(c) ? c : 'null'} as double) as c${i}`).join(', ');
   const rows = await db.read<Record<string, number | null> & { profile_id: string }>(
     `select profile_id${list ? ', ' + list : ''} from computed_traits where workspace_id = $1 and orders >= 1 order by profile_id`, [ws]);
   const out: Record<string, Float64Array> = {};
@@ -46,7 +56,8 @@ export async function traitsOfProfiles(db: EventStoreDb, ws: string, profileIds:
   for (const c of columns) if (!(EXPORT_TRAIT_COLUMNS as readonly string[]).includes(c)) throw new RangeError(`not an exportable trait column: ${c}`);
   const out = new Map<string, Record<string, unknown>>();
   if (!profileIds.length) return out;
-  const list = columns.map((c, i) => `${c} as c${i}`).join(', ');
+  const present = await traitColumnsPresent(db);
+  const list = columns.map((c, i) => `${present.has(c) ? c : 'null'} as c${i}`).join(', ');
   const rows = await db.read<Record<string, unknown> & { profile_id: string }>(
     `select profile_id${list ? ', ' + list : ''} from computed_traits where workspace_id = $1 and profile_id in (select unnest($2::varchar[]))`,
     [ws, listValue([...profileIds])]);
@@ -67,4 +78,5 @@ const DATE_COLUMNS = new Set(['next_purchase_from', 'next_purchase_to', 'lifecyc
 export const EXPORT_TRAIT_COLUMNS = [
   ...NUMERIC_TRAIT_COLUMNS, 'as_of', 'user_id', 'anonymous_id', 'first_seen_at', 'last_seen_at', 'first_order_at', 'last_order_at',
   'next_purchase_from', 'next_purchase_to', 'price_band', 'r_score', 'f_score', 'm_score', 'rfm_cell', 'rfm_segment', 'lifecycle_stage', 'lifecycle_since',
+  'is_kol',
 ] as const;

@@ -15,4 +15,4 @@ export {
   type MirrorRow, type TraitsRun, type StoredChurnModel,
 } from './store.ts';
 export { getTraits, allTraits, lifecycleHistoryOf, rfmGrid, lifecycleCounts, lifecycleDaily, type TraitsRow, type RfmGrid, type StageChangeRow } from './read.ts';
-export { buyerTraitColumns, traitsOfProfiles, NUMERIC_TRAIT_COLUMNS, EXPORT_TRAIT_COLUMNS, type TraitColumns } from './columns.ts';
+export { buyerTraitColumns, traitsOfProfiles, traitColumnsPresent, NUMERIC_TRAIT_COLUMNS, EXPORT_TRAIT_COLUMNS, type TraitColumns } from './columns.ts';
