@@ -4,7 +4,7 @@ import { isAppError } from '../platform/errors.ts';
 import { eventStoreCursor } from '../modules/events/index.ts';
 import { getCursor } from '../modules/ingest/index.ts';
 import {
-  getChurnModel, getRun, getTraitsCursor, listRuns, mirrorProfilesOf, replaceMirrorRows, setMergesChecked, setTraitsCursor,
+  getChurnModel, getRun, getTraitsCursor, listRuns, mirrorProfilesOf, refreshSocialActions, replaceMirrorRows, setMergesChecked, setTraitsCursor,
 } from '../modules/profiles/index.ts';
 import { PROJECTOR } from './project-events.ts';
 import { identitiesOfProfiles, profilesOfIds, unmergedSince } from './traits-identities.ts';
@@ -81,6 +81,8 @@ function pass(op: SqlRunner, es: EventStoreDb, o: TraitsStepOptions): Promise<nu
       if (!list.length) byWs.set(x.workspace_id, list);
       list.push({ kind: x.kind, value: x.value, seq: x.seq });
     }
+    // The social actions of the range first (idempotent: a replayed range replaces its rows).
+    await es.write((c) => refreshSocialActions(c, cursor, upTo));
     for (const [ws, list] of byWs) await updateWorkspace(op, es, ws, list, today);
     await es.write((c) => setTraitsCursor(c, upTo));
     return r[0]?.n ?? 0;

@@ -6,7 +6,7 @@ import { eventStoreCursor } from '../modules/events/index.ts';
 import { getCursor } from '../modules/ingest/index.ts';
 import { getWorkspace } from '../modules/workspaces/index.ts';
 import {
-  ProfileSettingsSchema, dayNumber, getChurnModel, purchaseDaysSql, putChurnModel, putRun, scopeOf, stageHistory, writeTraits,
+  ProfileSettingsSchema, dayNumber, getChurnModel, purchaseDaysSql, putChurnModel, putRun, rebuildSocialActions, scopeOf, stageHistory, writeTraits,
   type ChurnMetrics, type ChurnModel, type ProfileSettings, type Scope, type StageChange,
 } from '../modules/profiles/index.ts';
 import { refreshMirrorFull, latestUnmerge } from './traits-identities.ts';
@@ -52,7 +52,7 @@ export interface RecomputeOptions {
   retrainChurn?: boolean;
   onPhase?: (phase: RecomputePhase, detail?: string) => void;
 }
-export type RecomputePhase = 'settings' | 'identities' | 'churn model' | 'lifecycle' | 'traits' | 'done';
+export type RecomputePhase = 'settings' | 'identities' | 'churn model' | 'social actions' | 'lifecycle' | 'traits' | 'done';
 
 export interface RecomputeResult {
   workspace: string;
@@ -105,6 +105,9 @@ export async function recomputeAllUnlocked(op: SqlRunner, es: EventStoreDb, o: R
   }
   done('churn model');
   const counts = await es.write(async (c) => {
+    phase('social actions');
+    await rebuildSocialActions(c, ws);
+    done('social actions');
     phase('lifecycle');
     const history = await lifecycleFor(c, ws, asOf, null, settings);
     done('lifecycle');

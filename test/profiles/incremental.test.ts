@@ -63,6 +63,9 @@ test('incremental passes during a stream of events agree exactly with a full rec
   const incremental = await snapshot();
   assert.ok(incremental.traits.length > 400);
   assert.ok(incremental.traits.filter((r) => (r.orders as number) > 0).length > 100);
+  // The influence traits are part of the comparison, and the world exercises them.
+  assert.ok(incremental.traits.some((r) => (r.followers as number) > 0 && (r.centrality as number) > 0));
+  assert.ok(incremental.traits.some((r) => (r.downstreamOrders as number) > 0 && (r.shareClicks as number) > 0));
 
   await recomputeAll(t.engine.op, t.engine.es, { workspace: WS, asOf: AS_OF });
   const full = await snapshot();

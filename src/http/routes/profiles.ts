@@ -5,7 +5,7 @@ import type { Authenticator } from '../auth.ts';
 import { parse } from '../validate.ts';
 import { appError } from '../../platform/errors.ts';
 import { getProfile } from '../../modules/identity/index.ts';
-import { getChurnModel, getRun, getTraits, lifecycleCounts, lifecycleDaily, lifecycleHistoryOf, rfmGrid, isoDay, dayNumber } from '../../modules/profiles/index.ts';
+import { getChurnModel, getRun, getTraits, lifecycleCounts, lifecycleDaily, lifecycleHistoryOf, rfmGrid, isoDay, dayNumber, topInfluencers } from '../../modules/profiles/index.ts';
 
 const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'use YYYY-MM-DD').refine((d) => Number.isFinite(Date.parse(d + 'T00:00:00Z')), 'not a date');
 
@@ -39,6 +39,16 @@ export function profileRoutes(app: FastifyInstance, engine: Engine, auth: Authen
     api.get('/api/v1/analytics/rfm', async (req) => {
       const run = await getRun(es, ws(req));
       return { ...(await rfmGrid(es, ws(req))), windowDays: run?.settings.rfm.windowDays ?? null, computedAt: run?.computedAt ?? null };
+    });
+
+    /** The top influencers: by PageRank centrality (default) or by GMV downstream of their shares (docs/profiles.md, "Social influence"). */
+    api.get('/api/v1/analytics/influencers', async (req) => {
+      const q = parse(z.object({
+        limit: z.coerce.number().int().min(1).max(1000).default(20),
+        by: z.enum(['centrality', 'downstreamGmv']).default('centrality'),
+      }), req.query, 'query');
+      const run = await getRun(es, ws(req));
+      return { asOf: run?.asOf ?? null, by: q.by, depth: run?.settings.influence?.depth ?? null, influencers: await topInfluencers(es, ws(req), q.by, q.limit) };
     });
 
     /** Profiles per lifecycle stage now, daily counts per stage and the flows between stages over a range (default the 90 days to the as-of day). */

@@ -1,6 +1,6 @@
 /**
  * Profiles: computed traits per person (purchase facts, interests, price band, RFM, lifecycle,
- * churn risk) in the event store, built from the event log and a mirror of the identity graph.
+ * churn risk, social influence) in the event store, built from the event log and a mirror of the identity graph.
  * docs/profiles.md defines every trait. The orchestration (recompute, incremental passes) lives
  * in src/flows/traits-*.ts.
  */
@@ -14,5 +14,10 @@ export {
   getRun, listRuns, putRun, setMergesChecked, getTraitsCursor, setTraitsCursor, getChurnModel, putChurnModel,
   type MirrorRow, type TraitsRun, type StoredChurnModel,
 } from './store.ts';
-export { getTraits, allTraits, lifecycleHistoryOf, rfmGrid, lifecycleCounts, lifecycleDaily, type TraitsRow, type RfmGrid, type StageChangeRow } from './read.ts';
+export {
+  getTraits, allTraits, lifecycleHistoryOf, rfmGrid, lifecycleCounts, lifecycleDaily, topInfluencers,
+  type TraitsRow, type RfmGrid, type StageChangeRow, type Influencer,
+} from './read.ts';
 export { buyerTraitColumns, traitsOfProfiles, traitColumnsPresent, NUMERIC_TRAIT_COLUMNS, EXPORT_TRAIT_COLUMNS, type TraitColumns } from './columns.ts';
+export { rebuildSocialActions, refreshSocialActions } from './social-actions.ts';
+export { pagerank, PAGERANK_DAMPING, PAGERANK_TOLERANCE, PAGERANK_MAX_ITERATIONS, type PageRankResult } from './pagerank.ts';

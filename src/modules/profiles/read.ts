@@ -117,3 +117,20 @@ export async function lifecycleDaily(db: EventStoreDb, ws: string, from: string,
      where workspace_id = $1 and day between $2::date and $3::date group by 1, 2 order by 3 desc, 1, 2`, [ws, from, to]);
   return { days, flows };
 }
+
+export interface Influencer {
+  profileId: string; userId: string | null; anonymousId: string | null; followers: number; following: number; friends: number;
+  shares: number; shareClicks: number; downstreamOrders: number; downstreamGmv: number; centrality: number;
+  centralityPercentile: number | null; isKol: boolean;
+}
+
+/** The workspace's top profiles by centrality or by downstream GMV (ties: the other measure, then profile id). */
+export async function topInfluencers(db: EventStoreDb, ws: string, by: 'centrality' | 'downstreamGmv', limit: number): Promise<Influencer[]> {
+  const order = by === 'centrality' ? 'centrality desc, downstream_gmv desc' : 'downstream_gmv desc, centrality desc';
+  const r = await db.read<Record<string, unknown>>(
+    `select profile_id, user_id, anonymous_id, followers, following, friends, shares, share_clicks, downstream_orders,
+       downstream_gmv::double as downstream_gmv, centrality, centrality_percentile, is_kol
+     from computed_traits where workspace_id = $1 and (centrality > 0 or downstream_gmv > 0)
+     order by ${order}, profile_id limit $2`, [ws, limit]);
+  return r.map((x) => ({ ...clean(x), isKol: x.is_kol === true }) as unknown as Influencer);
+}

@@ -30,6 +30,16 @@ export const ProfileSettingsSchema = z.object({
     /** A buyer has churned at day c when they place no order in the `horizonDays` days after c. */
     horizonDays: z.number().int().min(1).max(3650).default(90),
   }).prefault({}),
+  influence: z.object({
+    /** Orders attributed to a share up to `depth` generations below one of the user's shares count downstream (0 = their own shares only). */
+    depth: z.number().int().min(0).max(20).default(3),
+    kol: z.object({
+      /** A profile with at least this many followers is a KOL. */
+      minFollowers: z.number().int().min(1).default(100),
+      /** A profile whose centrality percentile (among the graph's nodes) is at least this is a KOL; null = followers only. */
+      minCentralityPercentile: z.number().min(0).max(100).nullable().default(99),
+    }).prefault({}),
+  }).prefault({}),
 });
 export type ProfileSettings = z.infer<typeof ProfileSettingsSchema>;
 export const DEFAULT_PROFILE_SETTINGS: ProfileSettings = ProfileSettingsSchema.parse({});

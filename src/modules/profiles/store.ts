@@ -3,6 +3,7 @@ import type { EventStoreDb } from '../../platform/eventstore/duckdb.ts';
 import { factsParts, type FactsQuery, type Scope } from './facts.ts';
 import { churnSql, type ChurnModel, type ChurnMetrics } from './churn.ts';
 import { rescoreStatements } from './rfm.ts';
+import { writeInfluence } from './influence.ts';
 import { dayNumber, type StageChange } from './lifecycle.ts';
 import type { ProfileSettings } from './settings.ts';
 
@@ -64,7 +65,9 @@ export async function scopeOf(c: DuckDBConnection, ws: string, profiles: string[
  * Replaces the computed traits and lifecycle history of the scope (null = the whole workspace):
  * the history rows given, one traits row per mirror profile from the facts query (with the
  * lifecycle stage from the history and the churn probability from `model`), then rescoring of the
- * workspace-relative traits (RFM, price band) over the whole workspace.
+ * workspace-relative traits (RFM, price band) over the whole workspace, then the influence traits
+ * (influence.ts: of the scope and of the profiles its social actions reach; centrality workspace-wide
+ * when the graph changed).
  */
 export async function writeTraits(c: DuckDBConnection, q: FactsQuery, history: Map<string, StageChange[]>, model: ChurnModel | null): Promise<void> {
   const scoped = q.scope ? ' and profile_id in (select unnest($2::varchar[]))' : '';
@@ -98,6 +101,7 @@ export async function writeTraits(c: DuckDBConnection, q: FactsQuery, history: M
     p.values,
   );
   for (const s of rescoreStatements()) await c.run(s, [q.ws]);
+  await writeInfluence(c, q);
 }
 
 export interface TraitsRun {

@@ -1,0 +1,305 @@
+import { listValue, type DuckDBConnection } from '@duckdb/node-api';
+import { Params } from './params.ts';
+import { pagerank } from './pagerank.ts';
+import { DEFAULT_PROFILE_SETTINGS } from './settings.ts';
+import type { FactsQuery, Scope } from './facts.ts';
+
+/**
+ * Social influence traits (docs/profiles.md, "Social influence"), from `social_actions` (see
+ * social-actions.ts) and the identity mirror, as of the end of the as-of day:
+ *
+ * - `influence_edges`: the profile-level graph (follow src→dst, friend both ways, invite
+ *   inviter→invitee), live at the end of the day. A full run rebuilds it; a scoped run replaces
+ *   the edges with an endpoint in the scope (every edge whose state or endpoints can have changed:
+ *   new events are the scope's, and an id that changed profile has both profiles in the scope).
+ * - counts and downstream orders / GMV for a set of target profiles: the scope, the endpoints of
+ *   edges that changed, and the sharers upstream (up to `depth` generations) of the shares the
+ *   scope made, touched or ordered through: every profile whose influence row can have changed.
+ * - `influence_centrality`: PageRank of the graph, recomputed workspace-wide whenever the graph
+ *   changed (always in a full run), with each node's percentile; then centrality and the KOL flag.
+ *
+ * The same statements with or without a scope filter, so an incremental pass writes what a full
+ * recompute writes.
+ */
+
+const pi = (alias: string, ws: string, kind: 'user_id' | 'anonymous_id', value: string) =>
+  `left join profile_identities ${alias} on ${alias}.workspace_id = ${ws} and ${alias}.kind = '${kind}' and ${alias}.value = ${value}`;
+/** Joins mapping a row (alias x, with user_id / anonymous_id) to its profile: the userId's, else the anonymousId's. */
+const owner = (x: string, ws: string) => `${pi(x + 'u', ws, 'user_id', x + '.user_id')} ${pi(x + 'a', ws, 'anonymous_id', x + '.anonymous_id')}`;
+const ownerId = (x: string) => `coalesce(${x}u.profile_id, ${x}a.profile_id)`;
+
+const DAY = 86_400_000;
+function head(q: FactsQuery, p: Params) {
+  const cutoffMs = Date.parse(q.asOf + 'T00:00:00Z') + DAY;
+  if (!Number.isFinite(cutoffMs)) throw new Error(`bad as-of day ${q.asOf}`);
+  return { ws: p.add(q.ws), cutoff: `${p.add(new Date(cutoffMs).toISOString())}::timestamptz` };
+}
+
+/** Rows of social_actions whose actor is one of the scope's ids (true without a scope). */
+function byActor(p: Params, scope: Scope | null, x: string): string {
+  if (!scope) return 'true';
+  const parts: string[] = [];
+  if (scope.userIds.length) parts.push(`list_contains(${p.list(scope.userIds)}, ${x}.user_id)`);
+  if (scope.anonymousIds.length) parts.push(`list_contains(${p.list(scope.anonymousIds)}, ${x}.anonymous_id)`);
+  return parts.length ? `(${parts.join(' or ')})` : 'false';
+}
+
+/** The profile-level edges as of the day (with an endpoint in the scope, when there is one): `select type, src, dst`. */
+function edgesSql(q: FactsQuery, p: Params): string {
+  const { ws, cutoff } = head(q, p);
+  let filter = '';
+  if (q.scope) {
+    const actor = byActor(p, q.scope, 'x');
+    const named = q.scope.userIds.length ? ` or list_contains(${p.list(q.scope.userIds)}, x.other_user_id)` : '';
+    filter = `and (${actor}${named})`;
+  }
+  const inScope = q.scope ? `and (src in (select unnest(${p.list(q.scope.profiles)})) or dst in (select unnest(${p.list(q.scope.profiles)})))` : '';
+  return `with m as (
+      select x.kind, x.seq, x.ts, coalesce('u:' || x.user_id, 'a:' || x.anonymous_id) as me, 'u:' || x.other_user_id as other,
+        ${ownerId('x')} as me_p, o.profile_id as other_p
+      from social_actions x ${owner('x', ws)} ${pi('o', ws, 'user_id', 'x.other_user_id')}
+      where x.workspace_id = ${ws} and x.ts < ${cutoff} and x.kind in ('follow', 'unfollow', 'friend', 'unfriend', 'invite_accepted')
+        and x.other_user_id is not null and coalesce(x.user_id, x.anonymous_id) is not null ${filter}),
+    fol as (select * from m where kind in ('follow', 'unfollow') qualify row_number() over (partition by me, other order by ts desc, seq desc) = 1),
+    fr as (select * from m where kind in ('friend', 'unfriend') qualify row_number() over (partition by least(me, other), greatest(me, other) order by ts desc, seq desc) = 1)
+    select distinct type, src, dst from (
+      select 'follow' as type, me_p as src, other_p as dst from fol where kind = 'follow'
+      union all select 'friend', me_p, other_p from fr where kind = 'friend'
+      union all select 'friend', other_p, me_p from fr where kind = 'friend'
+      union all select 'invite', other_p, me_p from m where kind = 'invite_accepted')
+    where src is not null and dst is not null and src <> dst ${inScope}`;
+}
+
+/**
+ * Replaces the stored graph edges of the scope (all of the workspace without one); returns the
+ * endpoints of the edges that changed ('all' for a full run). A scoped run reads the recomputed and
+ * the stored edges in one statement and writes only when they differ.
+ */
+async function refreshEdges(c: DuckDBConnection, q: FactsQuery): Promise<string[] | 'all'> {
+  const p = new Params();
+  const sql = edgesSql(q, p);
+  if (!q.scope) {
+    await c.run('delete from influence_edges where workspace_id = $1', [q.ws]);
+    await c.run(`insert into influence_edges select ${p.add(q.ws)}, type, src, dst from (${sql})`, p.values);
+    return 'all';
+  }
+  const sp = p.list(q.scope.profiles);
+  const wsP = p.add(q.ws);
+  const r = await c.runAndReadAll(
+    `with e as (${sql})
+     select true as new, type, src, dst from e
+     union all select false, type, src, dst from influence_edges
+       where workspace_id = ${wsP} and (src in (select unnest(${sp})) or dst in (select unnest(${sp})))`, p.values);
+  // getColumnsJS gives no columns at all for an empty result.
+  const cols = r.getColumnsJS();
+  const [isNew, types, srcs, dsts] = [0, 1, 2, 3].map((i) => cols[i] ?? []) as [boolean[], string[], string[], string[]];
+  const fresh = new Map<string, [string, string, string]>();
+  const stored = new Set<string>();
+  for (let i = 0; i < isNew.length; i++) {
+    const k = `${types[i]}\u0000${srcs[i]}\u0000${dsts[i]}`;
+    if (isNew[i]) fresh.set(k, [types[i]!, srcs[i]!, dsts[i]!]);
+    else stored.add(k);
+  }
+  const changed = new Set<string>();
+  for (const [k, [, a, b]] of fresh) if (!stored.has(k)) changed.add(a).add(b);
+  for (const k of stored) {
+    if (fresh.has(k)) continue;
+    const [, a, b] = k.split('\u0000');
+    changed.add(a!).add(b!);
+  }
+  if (changed.size) {
+    await c.run(`delete from influence_edges where workspace_id = $1 and (src in (select unnest($2::varchar[])) or dst in (select unnest($2::varchar[])))`,
+      [q.ws, listValue(q.scope.profiles)]);
+    const a = await c.createAppender('influence_edges');
+    for (const [type, src, dst] of fresh.values()) {
+      a.appendVarchar(q.ws);
+      a.appendVarchar(type);
+      a.appendVarchar(src);
+      a.appendVarchar(dst);
+      a.endRow();
+    }
+    a.closeSync();
+  }
+  return [...changed].sort();
+}
+
+/** Sharers of the shares the scope made (and their parents), touched or ordered through, and of their ancestors up to `depth` generations. */
+async function upstreamSharers(c: DuckDBConnection, q: FactsQuery, depth: number): Promise<string[]> {
+  const p = new Params();
+  const { ws, cutoff } = head(q, p);
+  const actor = byActor(p, q.scope, 'x');
+  const r = await c.runAndReadAll(`with recursive
+    soi as (
+      select share_id from social_actions x where x.workspace_id = ${ws} and x.ts < ${cutoff} and x.kind in ('share', 'touch', 'order') and x.share_id is not null and ${actor}
+      union select parent_share_id from social_actions x where x.workspace_id = ${ws} and x.ts < ${cutoff} and x.kind = 'share' and x.parent_share_id is not null and ${actor}),
+    ${shareDefs(ws, cutoff)},
+    up(share_id, d) as (
+      select share_id, 0 from soi
+      union select s.parent_share_id, up.d + 1 from up join sdef s on s.share_id = up.share_id where s.parent_share_id is not null and up.d < ${p.add(depth)})
+    select distinct sdef.sharer from up join sdef using (share_id) where sdef.sharer is not null order by 1`, p.values);
+  return (r.getRowObjectsJS() as Array<{ sharer: string }>).map((x) => x.sharer);
+}
+
+/** `sdef(share_id, parent_share_id, sharer)`: each share as its first `Product Shared` (by arrival) before the cutoff defines it. */
+const shareDefs = (ws: string, cutoff: string) => `sd0 as (
+      select share_id, parent_share_id, user_id, anonymous_id from social_actions
+      where workspace_id = ${ws} and ts < ${cutoff} and kind = 'share' qualify row_number() over (partition by share_id order by seq) = 1),
+    sdef as (select s.share_id, s.parent_share_id, ${ownerId('s')} as sharer from sd0 s ${owner('s', ws)})`;
+
+/** Writes the counts and downstream orders / GMV of the target profiles (null = every profile of the workspace). */
+async function writeCounts(c: DuckDBConnection, q: FactsQuery, targets: string[] | null, depth: number): Promise<void> {
+  const p = new Params();
+  const { ws, cutoff } = head(q, p);
+  const tgt = `select profile_id from computed_traits where workspace_id = ${ws}${targets ? ` and profile_id in (select unnest(${p.list(targets)}))` : ''}`;
+  // Rows of social_actions of the targets' ids (all rows without targets).
+  const ofTargets = (x: string) => targets
+    ? `(${x}.user_id in (select value from tid where kind = 'user_id') or ${x}.anonymous_id in (select value from tid where kind = 'anonymous_id'))`
+    : 'true';
+  const sql = `with recursive
+    tgt as (${tgt}),
+    tid as (select kind, value from profile_identities where workspace_id = ${ws} and profile_id in (select profile_id from tgt)),
+    e_out as (
+      select src as profile_id, count(*) filter (where type = 'follow') as following, count(*) filter (where type = 'friend') as friends,
+        count(*) filter (where type = 'invite') as invites_accepted
+      from influence_edges where workspace_id = ${ws} and src in (select profile_id from tgt) group by 1),
+    e_in as (
+      select dst as profile_id, count(*) as followers
+      from influence_edges where workspace_id = ${ws} and type = 'follow' and dst in (select profile_id from tgt) group by 1),
+    inv as (
+      select ${ownerId('x')} as profile_id, count(distinct coalesce(x.invite_id, 'seq:' || x.seq)) as n
+      from social_actions x ${owner('x', ws)}
+      where x.workspace_id = ${ws} and x.ts < ${cutoff} and x.kind = 'invite_sent' and ${ofTargets('x')} group by 1),
+    ${shareDefs(ws, cutoff)},
+    own as (select sharer as profile_id, share_id from sdef where sharer in (select profile_id from tgt)),
+    dn(profile_id, share_id, d) as (
+      select profile_id, share_id, 0 from own
+      union select dn.profile_id, s.share_id, dn.d + 1 from dn join sdef s on s.parent_share_id = dn.share_id where dn.d < ${p.add(depth)}),
+    dset as (select distinct profile_id, share_id from dn),
+    dsh as (select distinct share_id from dset),
+    tch as (
+      select x.share_id, ${ownerId('x')} as visitor from social_actions x ${owner('x', ws)}
+      where x.workspace_id = ${ws} and x.ts < ${cutoff} and x.kind = 'touch' and x.share_id in (select share_id from dsh)),
+    clicks as (
+      select o.profile_id, count(distinct o.share_id || chr(1) || t.visitor) as n
+      from own o join tch t on t.share_id = o.share_id where t.visitor is not null and t.visitor <> o.profile_id group by 1),
+    nord as (
+      select ${ownerId('x')} as buyer from social_actions x ${owner('x', ws)}
+      where x.workspace_id = ${ws} and x.ts < ${cutoff} and x.kind = 'order' and x.share_id in (select share_id from dsh)),
+    cb as (select visitor as profile_id from tch where visitor is not null union select buyer from nord where buyer is not null),
+    cbid as (select kind, value from profile_identities where workspace_id = ${ws} and profile_id in (select profile_id from cb)),
+    bx as (
+      select x.kind, x.seq, x.ts, x.share_id, x.order_id, x.amount, ${ownerId('x')} as buyer from social_actions x ${owner('x', ws)}
+      where x.workspace_id = ${ws} and x.ts < ${cutoff} and x.kind in ('order', 'cancel', 'touch')
+        and (x.user_id in (select value from cbid where kind = 'user_id') or x.anonymous_id in (select value from cbid where kind = 'anonymous_id'))),
+    bxp as (select * from bx where buyer in (select profile_id from cb)),
+    ord as (
+      select buyer, seq, ts, order_id, share_id, amount from bxp where kind = 'order'
+      qualify row_number() over (partition by buyer, coalesce(order_id, 'seq:' || seq) order by seq) = 1),
+    can as (select distinct buyer, order_id from bxp where kind = 'cancel'),
+    ordc as (select o.* from ord o where not exists (select 1 from can where can.buyer = o.buyer and can.order_id = o.order_id)),
+    att as (
+      select o.buyer, o.seq, any_value(o.amount) as amount,
+        coalesce(any_value(o.share_id), first(t.share_id order by t.ts desc, t.seq desc)) as share_id
+      from ordc o left join bxp t on t.kind = 'touch' and t.buyer = o.buyer and t.ts <= o.ts and t.ts > o.ts - interval 7 day
+      group by o.buyer, o.seq),
+    dwn as (
+      select profile_id, count(*) as orders, sum(amount) as gmv
+      from (select distinct d.profile_id, a.buyer, a.seq, a.amount from att a join dset d on d.share_id = a.share_id) group by 1),
+    shc as (select profile_id, count(*) as n from own group by 1)
+    select t.profile_id,
+      coalesce(e_in.followers, 0)::integer as followers, coalesce(e_out.following, 0)::integer as following,
+      coalesce(e_out.friends, 0)::integer as friends, coalesce(inv.n, 0)::integer as invites_sent,
+      coalesce(e_out.invites_accepted, 0)::integer as invites_accepted, coalesce(shc.n, 0)::integer as shares,
+      coalesce(clicks.n, 0)::integer as share_clicks, coalesce(dwn.orders, 0)::integer as downstream_orders,
+      coalesce(dwn.gmv, 0)::decimal(18,2) as downstream_gmv
+    from tgt t left join e_in using (profile_id) left join e_out using (profile_id) left join inv using (profile_id)
+      left join shc using (profile_id) left join clicks using (profile_id) left join dwn using (profile_id)`;
+  const wsP = p.add(q.ws);
+  await c.run(
+    `update computed_traits t set followers = x.followers, following = x.following, friends = x.friends, invites_sent = x.invites_sent,
+       invites_accepted = x.invites_accepted, shares = x.shares, share_clicks = x.share_clicks,
+       downstream_orders = x.downstream_orders, downstream_gmv = x.downstream_gmv
+     from (${sql}) x where t.workspace_id = ${wsP} and t.profile_id = x.profile_id`,
+    p.values,
+  );
+}
+
+/**
+ * PageRank of the workspace's graph into `influence_centrality`: centrality = PageRank × N (the
+ * mean over the graph's N nodes is 1), rounded to 6 decimals; percentile = 100 · (rank − 1)/(N − 1)
+ * with rank 1 + the number of nodes of lower centrality (as SQL percent_rank; 0 for a single node),
+ * rounded to 4 decimals. Links: follow follower → followee, friend both ways, invite invitee → inviter.
+ */
+async function writeCentrality(c: DuckDBConnection, ws: string): Promise<void> {
+  const r = await c.runAndReadAll(
+    `select case when type = 'invite' then dst else src end as u, case when type = 'invite' then src else dst end as v
+     from influence_edges where workspace_id = $1`, [ws]);
+  const cols = r.getColumnsJS();
+  const [us, vs] = [(cols[0] ?? []) as string[], (cols[1] ?? []) as string[]];
+  const links: Array<[string, string]> = us.map((u, i) => [u, vs[i]!]);
+  const { nodes, rank } = pagerank(links);
+  const n = nodes.length;
+  const cent = Array.from(rank, (x) => Math.round(x * n * 1e6) / 1e6);
+  const sorted = [...cent].sort((a, b) => a - b);
+  const lower = (x: number) => {
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (sorted[mid]! < x) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  await c.run('delete from influence_centrality where workspace_id = $1', [ws]);
+  const a = await c.createAppender('influence_centrality');
+  for (let i = 0; i < n; i++) {
+    a.appendVarchar(ws);
+    a.appendVarchar(nodes[i]!);
+    a.appendDouble(cent[i]!);
+    a.appendDouble(n > 1 ? Math.round((10_000 * 100 * lower(cent[i]!)) / (n - 1)) / 10_000 : 0);
+    a.endRow();
+  }
+  a.closeSync();
+}
+
+/** Centrality, its percentile and the KOL flag of the targets (null = every profile), from the stored centrality and followers. */
+async function writeKol(c: DuckDBConnection, q: FactsQuery, targets: string[] | null): Promise<void> {
+  const kol = (q.settings.influence ?? DEFAULT_PROFILE_SETTINGS.influence).kol;
+  const p = new Params();
+  const ws = p.add(q.ws);
+  const minF = p.add(kol.minFollowers);
+  const pct = kol.minCentralityPercentile === null ? 'false' : `c.percentile >= ${p.add(kol.minCentralityPercentile)}`;
+  const only = targets ? `and ct.profile_id in (select unnest(${p.list(targets)}))` : '';
+  await c.run(
+    `update computed_traits t set centrality = x.c, centrality_percentile = x.p, is_kol = x.k
+     from (
+       select ct.profile_id, coalesce(c.centrality, 0) as c, c.percentile as p,
+         (coalesce(ct.followers, 0) >= ${minF} or coalesce(${pct}, false)) as k
+       from computed_traits ct left join influence_centrality c on c.workspace_id = ct.workspace_id and c.profile_id = ct.profile_id
+       where ct.workspace_id = ${ws} ${only}) x
+     where t.workspace_id = ${ws} and t.profile_id = x.profile_id
+       and (t.centrality is distinct from x.c or t.centrality_percentile is distinct from x.p or t.is_kol is distinct from x.k)`,
+    p.values,
+  );
+}
+
+/**
+ * The influence step of a traits computation, after the scope's rows are written: graph edges,
+ * counts and downstream of every profile whose values can have changed, PageRank when the graph
+ * changed, then centrality and KOL. On the caller's write transaction.
+ */
+export async function writeInfluence(c: DuckDBConnection, q: FactsQuery): Promise<void> {
+  const depth = (q.settings.influence ?? DEFAULT_PROFILE_SETTINGS.influence).depth;
+  const changed = await refreshEdges(c, q);
+  if (!q.scope || changed === 'all') {
+    await writeCounts(c, q, null, depth);
+    await writeCentrality(c, q.ws);
+    await writeKol(c, q, null);
+    return;
+  }
+  const targets = [...new Set([...q.scope.profiles, ...changed, ...(await upstreamSharers(c, q, depth))])].sort();
+  await writeCounts(c, q, targets, depth);
+  if (changed.length) await writeCentrality(c, q.ws);
+  await writeKol(c, q, changed.length ? null : targets);
+}

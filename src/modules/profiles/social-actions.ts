@@ -1,0 +1,71 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+
+/**
+ * `social_actions`: the events the influence traits read, extracted once from the event log
+ * (`events`, `order_lines`: the event store's published schema) into narrow rows, so that the
+ * influence statements never parse event bodies. One row per (event, kind); an event may give two
+ * (an `Order Completed` landing through a share link is a touch and an order).
+ *
+ * | kind | from | columns |
+ * |---|---|---|
+ * | follow / unfollow | `User Followed` / `User Unfollowed` | other_user_id = followee_id |
+ * | friend / unfriend | `Friend Added` / `Friend Removed` | other_user_id = friend_id |
+ * | invite_sent | `Invite Sent` | invite_id |
+ * | invite_accepted | `Invite Accepted` | other_user_id = inviter_id, invite_id |
+ * | share | `Product Shared` with a share_id | share_id, parent_share_id (unless equal to share_id) |
+ * | touch | any event but `Product Shared` with `context.campaign.share_id`, or a `share_id` property on `Share Link Opened` / page / screen (as the social module reads it) | share_id |
+ * | order | `Order Completed` | order_id, share_id (the order's own), amount (total, else revenue, else Σ lines) |
+ * | cancel | `Order Cancelled` | order_id |
+ *
+ * The full recompute rebuilds a workspace's rows; each incremental pass replaces the rows of the
+ * outbox seq range it covers (all workspaces), so replaying a range is harmless.
+ */
+
+const p = (k: string) => `nullif(json_extract_string(e.body, '$.properties.${k}'), '')`;
+const d = (k: string) => `try_cast(json_extract_string(e.body, '$.properties.${k}') as double)`;
+const COLS = 'workspace_id, seq, ts, kind, user_id, anonymous_id, other_user_id, share_id, parent_share_id, invite_id, order_id, amount';
+
+function extractSql(where: string): string {
+  const base = `e.workspace_id, e.seq, e.ts`;
+  const actor = `e.user_id, e.anonymous_id`;
+  const none = (n: number) => Array.from({ length: n }, () => 'null').join(', ');
+  const edgeKind = `case e.event when 'User Followed' then 'follow' when 'User Unfollowed' then 'unfollow' when 'Friend Added' then 'friend'
+    when 'Friend Removed' then 'unfriend' else 'invite_accepted' end`;
+  const other = `case when e.event in ('User Followed', 'User Unfollowed') then ${p('followee_id')}
+    when e.event in ('Friend Added', 'Friend Removed') then ${p('friend_id')} else ${p('inviter_id')} end`;
+  const touch = `coalesce(nullif(json_extract_string(e.body, '$.context.campaign.share_id'), ''),
+    case when e.event = 'Share Link Opened' or e.type in ('page', 'screen') then ${p('share_id')} end)`;
+  const lines = `(select round(sum(coalesce(l.price, 0) * l.quantity), 2) from order_lines l where l.workspace_id = e.workspace_id and l.seq = e.seq)`;
+  return `
+    select ${base}, ${edgeKind}, ${actor}, ${other}, ${none(2)}, case when e.event = 'Invite Accepted' then ${p('invite_id')} end, ${none(2)}
+    from events e where ${where} and e.type = 'track' and e.event in ('User Followed', 'User Unfollowed', 'Friend Added', 'Friend Removed', 'Invite Accepted')
+    union all
+    select ${base}, 'invite_sent', ${actor}, ${none(3)}, ${p('invite_id')}, ${none(2)}
+    from events e where ${where} and e.type = 'track' and e.event = 'Invite Sent'
+    union all
+    select ${base}, 'share', ${actor}, null, ${p('share_id')}, nullif(${p('parent_share_id')}, ${p('share_id')}), ${none(3)}
+    from events e where ${where} and e.type = 'track' and e.event = 'Product Shared' and ${p('share_id')} is not null
+    union all
+    select * from (select ${base}, 'touch', ${actor}, null, ${touch} as share_id, ${none(4)}
+      from events e where ${where} and e.type in ('track', 'page', 'screen') and e.event is distinct from 'Product Shared'
+        and strpos(e.body::varchar, 'share_id') > 0) where share_id is not null
+    union all
+    select ${base}, 'order', ${actor}, null, ${p('share_id')}, ${none(2)}, ${p('order_id')},
+      round(coalesce(${d('total')}, ${d('revenue')}, ${lines}, 0), 2)::decimal(18,2)
+    from events e where ${where} and e.event = 'Order Completed'
+    union all
+    select ${base}, 'cancel', ${actor}, ${none(4)}, ${p('order_id')}, null
+    from events e where ${where} and e.event = 'Order Cancelled' and ${p('order_id')} is not null`;
+}
+
+/** Rebuilds a workspace's social actions from its whole log (full recompute). */
+export async function rebuildSocialActions(c: DuckDBConnection, ws: string): Promise<void> {
+  await c.run('delete from social_actions where workspace_id = $1', [ws]);
+  await c.run(`insert into social_actions (${COLS}) ${extractSql('e.workspace_id = $1')}`, [ws]);
+}
+
+/** Replaces the social actions of the events with outbox seq in (after, upTo], all workspaces (incremental pass). */
+export async function refreshSocialActions(c: DuckDBConnection, after: number, upTo: number): Promise<void> {
+  await c.run('delete from social_actions where seq > $1 and seq <= $2', [after, upTo]);
+  await c.run(`insert into social_actions (${COLS}) ${extractSql('e.seq > $1 and e.seq <= $2')}`, [after, upTo]);
+}
