@@ -6,7 +6,7 @@ interface Pending {
   workspaceId: string;
   events: StoredEvent[];
   /** The events as INSERT_SQL's JSON array items, serialised when the request arrives. */
-  json: string;
+  encoded: Encoded;
   resolve: (r: { stored: number }) => void;
   reject: (e: unknown) => void;
 }
@@ -20,12 +20,12 @@ interface Pending {
 const INSERT_SQL = `
 with lock as materialized (select pg_advisory_xact_lock(4242002) is not null as held),
 input as (
-  select distinct on (workspace_id, message_id) x.e->>'workspace_id' as workspace_id, x.e->>'message_id' as message_id, x.e->'body' as body, x.n
+  -- no (workspace_id, message_id) twice: insertEncoded keeps the first occurrence
+  select x.e->>'workspace_id' as workspace_id, x.e->>'message_id' as message_id, x.e->'body' as body, x.n
   from lock, jsonb_array_elements($1::jsonb) with ordinality as x(e, n)
   where lock.held
-  order by workspace_id, message_id, x.n
 ), ins as (
-  -- seq follows submission order (the first occurrence of a duplicate), not messageId order
+  -- seq follows submission order, not messageId order
   insert into event_ids (workspace_id, message_id, seq)
   select workspace_id, message_id, nextval('event_seq') from input order by n
   on conflict do nothing
@@ -34,22 +34,42 @@ input as (
 insert into event_outbox (seq, workspace_id, body)
 select ins.seq, ins.workspace_id, input.body from ins join input using (workspace_id, message_id)`;
 
-/** One request's events as comma-separated items of INSERT_SQL's JSON array ('' when none). */
-function encodeEvents(workspaceId: string, events: StoredEvent[]): string {
-  const ws = JSON.stringify(workspaceId);
-  const parts = new Array<string>(events.length);
-  for (let i = 0; i < events.length; i++) {
-    const e = events[i]!;
-    parts[i] = `{"workspace_id":${ws},"message_id":${JSON.stringify(e.messageId)},"body":${JSON.stringify(e)}}`;
-  }
-  return parts.join(',');
+/** One request's events as items of INSERT_SQL's JSON array, with their messageIds. */
+interface Encoded {
+  workspaceId: string;
+  messageIds: string[];
+  items: string[];
 }
 
-async function insertEncoded(q: SqlRunner, items: string[]): Promise<number> {
-  const nonEmpty = items.filter((s) => s.length > 0);
-  if (!nonEmpty.length) return 0;
-  const r = await q.query(INSERT_SQL, [`[${nonEmpty.join(',')}]`]);
-  return r.rowCount;
+function encodeEvents(workspaceId: string, events: StoredEvent[]): Encoded {
+  const ws = JSON.stringify(workspaceId);
+  const items = new Array<string>(events.length);
+  const messageIds = new Array<string>(events.length);
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i]!;
+    messageIds[i] = e.messageId;
+    items[i] = `{"workspace_id":${ws},"message_id":${JSON.stringify(e.messageId)},"body":${JSON.stringify(e)}}`;
+  }
+  return { workspaceId, messageIds, items };
+}
+
+/** One statement for all of `requests`; a (workspace, messageId) repeated in them is sent once (its first occurrence). */
+async function insertEncoded(q: SqlRunner, requests: Encoded[]): Promise<number> {
+  const seen = new Map<string, Set<string>>();
+  const items: string[] = [];
+  for (const r of requests) {
+    let ids = seen.get(r.workspaceId);
+    if (!ids) seen.set(r.workspaceId, (ids = new Set()));
+    for (let i = 0; i < r.items.length; i++) {
+      const id = r.messageIds[i]!;
+      if (ids.has(id)) continue;
+      ids.add(id);
+      items.push(r.items[i]!);
+    }
+  }
+  if (!items.length) return 0;
+  const res = await q.query(INSERT_SQL, [`[${items.join(',')}]`]);
+  return res.rowCount;
 }
 
 /**
@@ -83,14 +103,14 @@ export class IngestWriter {
     if (this.closed) return Promise.reject(appError('SHUTTING_DOWN', undefined, undefined, 5));
     if (!events.length) return Promise.resolve({ stored: 0 });
     // Serialised now, while an earlier group may be committing, rather than inside the commit.
-    let json: string;
+    let encoded: Encoded;
     try {
-      json = encodeEvents(workspaceId, events);
+      encoded = encodeEvents(workspaceId, events);
     } catch (e) {
       return Promise.reject(toStoreError(e));
     }
     return new Promise((resolve, reject) => {
-      this.queue.push({ workspaceId, events, json, resolve, reject });
+      this.queue.push({ workspaceId, events, encoded, resolve, reject });
       if (this.lanes.size < this.maxInFlight) {
         const lane: Promise<void> = this.lane().finally(() => this.lanes.delete(lane));
         this.lanes.add(lane);
@@ -129,7 +149,7 @@ export class IngestWriter {
 
   private async commit(group: Pending[]): Promise<void> {
     try {
-      await insertEncoded(this.db, group.map((p) => p.json));
+      await insertEncoded(this.db, group.map((p) => p.encoded));
       for (const p of group) p.resolve({ stored: p.events.length });
       return;
     } catch (e) {
@@ -140,7 +160,7 @@ export class IngestWriter {
     }
     for (const p of group) {
       try {
-        await insertEncoded(this.db, [p.json]);
+        await insertEncoded(this.db, [p.encoded]);
         p.resolve({ stored: p.events.length });
       } catch (e) {
         p.reject(toStoreError(e));
