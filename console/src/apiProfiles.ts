@@ -72,3 +72,21 @@ export interface CascadeNode {
 
 export const getCascade = (shareId: string, signal?: AbortSignal) =>
   request<{ root: CascadeNode; generations: number; shares: number }>('GET', `/api/v1/shares/${encodeURIComponent(shareId)}/cascade`, undefined, { signal });
+
+export interface Influencer {
+  profileId: string;
+  userId: string | null;
+  followers: number;
+  following: number;
+  friends: number;
+  shares: number;
+  shareClicks: number;
+  downstreamOrders: number;
+  downstreamGmv: number;
+  centrality: number;
+  centralityPercentile: number | null;
+  isKol: boolean;
+}
+
+export const getInfluencers = (by: 'centrality' | 'downstreamGmv', limit = 10, signal?: AbortSignal) =>
+  request<{ asOf: string | null; by: string; depth: number | null; influencers: Influencer[] }>('GET', `/api/v1/analytics/influencers?by=${by}&limit=${limit}`, undefined, { signal });

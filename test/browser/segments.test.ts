@@ -55,6 +55,13 @@ test('console: RFM grid, lifecycle, User 360, segment builder with live count, s
     }
     await waitFor('lifecycle area painted', 10_000, async () => ((await paintedPixels(page, 'chart-lifecycle-daily')) > 1000 ? true : undefined));
     if (lifecycle.flows.length) await waitFor('lifecycle sankey painted', 10_000, async () => ((await paintedPixels(page, 'chart-lifecycle-flows')) > 1000 ? true : undefined));
+    const top = (await api<{ influencers: { profileId: string; userId: string | null }[] }>('/api/v1/analytics/influencers?by=centrality&limit=10')).json.influencers;
+    const infRows = page.locator('[data-testid="table-influencers"] tbody tr.ant-table-row');
+    if (top.length) {
+      await infRows.first().waitFor();
+      assert.equal(await infRows.count(), top.length, 'one row per influencer');
+      assert.match(await infRows.first().innerText(), new RegExp(`^\\s*${(top[0]!.userId ?? top[0]!.profileId).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`), 'the top influencer first');
+    }
     await h.shot('profiles-en');
 
     // A named segment's row opens the builder on that segment: its live count is the grid's number.

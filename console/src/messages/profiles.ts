@@ -30,6 +30,9 @@ export const profilesZh = {
   'profiles.flowTooltip': '{from} → {to}：{n} 人',
   'profiles.range': '时间范围',
   'profiles.days': '最近 {n} 天',
+  'profiles.influencers': '影响力排行',
+  'profiles.byCentrality': '按中心度',
+  'profiles.byDownstreamGmv': '按下游成交额',
 
   'stage.prospect': '潜在客户',
   'stage.new': '新客',
@@ -119,6 +122,9 @@ export const profilesEn: Record<keyof typeof profilesZh, string> = {
   'profiles.flowTooltip': '{from} → {to}: {n} profiles',
   'profiles.range': 'Range',
   'profiles.days': 'Last {n} days',
+  'profiles.influencers': 'Top influencers',
+  'profiles.byCentrality': 'By centrality',
+  'profiles.byDownstreamGmv': 'By downstream GMV',
 
   'stage.prospect': 'Prospect',
   'stage.new': 'New',

@@ -3,10 +3,11 @@ import { getRfm } from '../../apiProfiles';
 import { Loadable } from '../../components/Section';
 import { useLoad } from '../../hooks';
 import { useI18n } from '../../i18n';
+import { InfluencersCard } from './InfluencersCard';
 import { LifecycleCard } from './LifecycleCard';
 import { RfmCard } from './RfmCard';
 
-/** Profile analytics: the RFM grid with its named segments, and the lifecycle flow chart. */
+/** Profile analytics: the RFM grid with its named segments, the lifecycle flow chart, the top influencers. */
 export default function ProfilesPage() {
   const { t } = useI18n();
   const rfm = useLoad((signal) => getRfm(signal), []);
@@ -18,6 +19,7 @@ export default function ProfilesPage() {
           {rfm.data && <RfmCard grid={rfm.data} />}
         </Loadable>
         <LifecycleCard />
+        <InfluencersCard />
       </Space>
     </div>
   );
