@@ -25,6 +25,10 @@ const p = (k: string) => `nullif(json_extract_string(e.body, '$.properties.${k}'
 const d = (k: string) => `try_cast(json_extract_string(e.body, '$.properties.${k}') as double)`;
 const COLS = 'workspace_id, seq, ts, kind, user_id, anonymous_id, other_user_id, share_id, parent_share_id, invite_id, order_id, amount';
 
+/**
+ * One scan of the log: the events named below, and those whose body mentions `share_id` (a
+ * substring test, much cheaper than parsing every body), materialised; the kinds are read from that.
+ */
 function extractSql(where: string): string {
   const base = `e.workspace_id, e.seq, e.ts`;
   const actor = `e.user_id, e.anonymous_id`;
@@ -35,27 +39,32 @@ function extractSql(where: string): string {
     when e.event in ('Friend Added', 'Friend Removed') then ${p('friend_id')} else ${p('inviter_id')} end`;
   const touch = `coalesce(nullif(json_extract_string(e.body, '$.context.campaign.share_id'), ''),
     case when e.event = 'Share Link Opened' or e.type in ('page', 'screen') then ${p('share_id')} end)`;
-  const lines = `(select round(sum(coalesce(l.price, 0) * l.quantity), 2) from order_lines l where l.workspace_id = e.workspace_id and l.seq = e.seq)`;
-  return `
+  const named = `'User Followed', 'User Unfollowed', 'Friend Added', 'Friend Removed', 'Invite Accepted', 'Invite Sent', 'Product Shared', 'Order Completed', 'Order Cancelled'`;
+  return `with e0 as materialized (
+      select workspace_id, seq, ts, type, event, user_id, anonymous_id, body from events e
+      where ${where} and (e.event in (${named}) or strpos(e.body::varchar, 'share_id') > 0)),
+    lines as (
+      select l.workspace_id, l.seq, round(sum(coalesce(l.price, 0) * l.quantity), 2) as s from order_lines l
+      where (l.workspace_id, l.seq) in (select workspace_id, seq from e0 where event = 'Order Completed') group by 1, 2)
     select ${base}, ${edgeKind}, ${actor}, ${other}, ${none(2)}, case when e.event = 'Invite Accepted' then ${p('invite_id')} end, ${none(2)}
-    from events e where ${where} and e.type = 'track' and e.event in ('User Followed', 'User Unfollowed', 'Friend Added', 'Friend Removed', 'Invite Accepted')
+    from e0 e where e.type = 'track' and e.event in ('User Followed', 'User Unfollowed', 'Friend Added', 'Friend Removed', 'Invite Accepted')
     union all
     select ${base}, 'invite_sent', ${actor}, ${none(3)}, ${p('invite_id')}, ${none(2)}
-    from events e where ${where} and e.type = 'track' and e.event = 'Invite Sent'
+    from e0 e where e.type = 'track' and e.event = 'Invite Sent'
     union all
     select ${base}, 'share', ${actor}, null, ${p('share_id')}, nullif(${p('parent_share_id')}, ${p('share_id')}), ${none(3)}
-    from events e where ${where} and e.type = 'track' and e.event = 'Product Shared' and ${p('share_id')} is not null
+    from e0 e where e.type = 'track' and e.event = 'Product Shared' and ${p('share_id')} is not null
     union all
     select * from (select ${base}, 'touch', ${actor}, null, ${touch} as share_id, ${none(4)}
-      from events e where ${where} and e.type in ('track', 'page', 'screen') and e.event is distinct from 'Product Shared'
+      from e0 e where e.type in ('track', 'page', 'screen') and e.event is distinct from 'Product Shared'
         and strpos(e.body::varchar, 'share_id') > 0) where share_id is not null
     union all
     select ${base}, 'order', ${actor}, null, ${p('share_id')}, ${none(2)}, ${p('order_id')},
-      round(coalesce(${d('total')}, ${d('revenue')}, ${lines}, 0), 2)::decimal(18,2)
-    from events e where ${where} and e.event = 'Order Completed'
+      round(coalesce(${d('total')}, ${d('revenue')}, ln.s, 0), 2)::decimal(18,2)
+    from e0 e left join lines ln on ln.workspace_id = e.workspace_id and ln.seq = e.seq where e.event = 'Order Completed'
     union all
     select ${base}, 'cancel', ${actor}, ${none(4)}, ${p('order_id')}, null
-    from events e where ${where} and e.event = 'Order Cancelled' and ${p('order_id')} is not null`;
+    from e0 e where e.event = 'Order Cancelled' and ${p('order_id')} is not null`;
 }
 
 /** Rebuilds a workspace's social actions from its whole log (full recompute). */
