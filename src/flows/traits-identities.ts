@@ -8,7 +8,7 @@ import { appendMirrorRows, clearMirror, type MirrorRow } from '../modules/profil
  * traits SQL can join raw events to canonical profiles. Reads the identity module's table directly
  * (as the projector reads workspaces): a bulk, read-only copy.
  *
- * Full refresh: pages of 50,000 by primary key, appended in one DuckDB transaction (2 M
+ * Full refresh: pages of 50,000 by primary key (one kind at a time), appended in one DuckDB transaction (2 M
  * identities take seconds). Incremental passes replace the rows of the profiles they touch.
  */
 const KINDS = ['user_id', 'anonymous_id'];
@@ -18,20 +18,22 @@ export async function refreshMirrorFull(op: SqlRunner, es: EventStoreDb, ws: str
   return es.write(async (c) => {
     await clearMirror(c, ws);
     let n = 0;
-    let after: [string, string] = ['', ''];
-    for (;;) {
-      const r = await op.query<{ kind: string; value: string; profile_id: string }>(
-        `select kind, value, profile_id from identities
-         where workspace_id = $1 and kind = any($2) and (kind, value) > ($3, $4) order by kind, value limit $5`,
-        [ws, KINDS, after[0], after[1], PAGE],
-      );
-      await appendMirrorRows(c, ws, r.rows.map((x) => ({ kind: x.kind, value: x.value, profileId: x.profile_id })));
-      n += r.rows.length;
-      onPage?.(n);
-      if (r.rows.length < PAGE) return n;
-      const last = r.rows[r.rows.length - 1]!;
-      after = [last.kind, last.value];
+    // One kind at a time: `kind = $2 and value > $3 order by value` is a range of the primary key
+    // (workspace_id, kind, value); with `kind = any(...)` the planner sorted the table for each page.
+    for (const kind of KINDS) {
+      let after: string | null = null;
+      for (;;) {
+        const r: { rows: Array<{ value: string; profile_id: string }> } = after === null
+          ? await op.query(`select value, profile_id from identities where workspace_id = $1 and kind = $2 order by value limit $3`, [ws, kind, PAGE])
+          : await op.query(`select value, profile_id from identities where workspace_id = $1 and kind = $2 and value > $3 order by value limit $4`, [ws, kind, after, PAGE]);
+        await appendMirrorRows(c, ws, r.rows.map((x) => ({ kind, value: x.value, profileId: x.profile_id })));
+        n += r.rows.length;
+        onPage?.(n);
+        if (r.rows.length < PAGE) break;
+        after = r.rows[r.rows.length - 1]!.value;
+      }
     }
+    return n;
   });
 }
 

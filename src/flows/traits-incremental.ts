@@ -1,10 +1,11 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
 import type { SqlRunner } from '../platform/opstore/index.ts';
 import type { EventStoreDb } from '../platform/eventstore/duckdb.ts';
 import { isAppError } from '../platform/errors.ts';
 import { eventStoreCursor } from '../modules/events/index.ts';
 import { getCursor } from '../modules/ingest/index.ts';
 import {
-  getChurnModel, getRun, getTraitsCursor, listRuns, mirrorProfilesOf, refreshSocialActions, replaceMirrorRows, setMergesChecked, setTraitsCursor,
+  forgetRanks, getChurnModel, getRun, getTraitsCursor, listRuns, mirrorProfilesOf, refreshSocialActions, replaceMirrorRows, setMergesChecked, setTraitsCursor,
 } from '../modules/profiles/index.ts';
 import { PROJECTOR } from './project-events.ts';
 import { identitiesOfProfiles, profilesOfIds, unmergedSince } from './traits-identities.ts';
@@ -115,11 +116,19 @@ async function updateWorkspace(op: SqlRunner, es: EventStoreDb, ws: string, touc
   }
   const rows = await identitiesOfProfiles(op, ws, scope);
   const model = (await getChurnModel(es, ws, run.asOf))?.model ?? null;
-  await es.write(async (c) => {
-    await replaceMirrorRows(c, ws, scope, rows);
-    await recomputeProfiles(c, ws, scope, run.asOf, run.settings, model);
-    if (un.latest && un.latest !== run.mergesCheckedAt) await setMergesChecked(c, ws, un.latest);
-  });
+  let conn: DuckDBConnection | null = null;
+  try {
+    await es.write(async (c) => {
+      conn = c;
+      await replaceMirrorRows(c, ws, scope, rows);
+      await recomputeProfiles(c, ws, scope, run.asOf, run.settings, model);
+      if (un.latest && un.latest !== run.mergesCheckedAt) await setMergesChecked(c, ws, un.latest);
+    });
+  } catch (e) {
+    // Rolled back: the in-memory RFM ranks (profiles/rank-cache.ts) no longer describe the table.
+    if (conn) forgetRanks(conn, ws);
+    throw e;
+  }
 }
 
 /** Full recomputes for live runs whose day is over and for runs whose settings changed (checked every `checkEveryMs`). */

@@ -109,6 +109,20 @@ const MIGRATIONS: Array<{ version: number; sql: string[] }> = [
         entered bigint not null, exited bigint not null, ms bigint not null)`,
     ],
   },
+  {
+    // Lookups of one person's events by raw id (the incremental traits pass): ART indexes, used by
+    // DuckDB for a `col in (constants)` filter when it is the scan's only pushed-down filter (see
+    // src/modules/profiles/facts.ts). Without them a person's events cost a scan of the whole log
+    // (~80 ms per million events). Creating them on an existing 11 M-event store takes ~1–2 min.
+    version: 6,
+    sql: [
+      `create index if not exists events_user_id on events (user_id)`,
+      `create index if not exists events_anonymous_id on events (anonymous_id)`,
+      // The identity mirror by id and by profile (src/modules/profiles: scopes of incremental passes).
+      `create index if not exists profile_identities_value on profile_identities (value)`,
+      `create index if not exists profile_identities_profile on profile_identities (profile_id)`,
+    ],
+  },
 ];
 
 export async function migrateEventStore(db: EventStoreDb): Promise<number[]> {

@@ -25,13 +25,28 @@ export interface FactsQuery {
 
 const DAY = 86_400_000;
 const iso = (ms: number) => new Date(ms).toISOString();
-const prop = (k: string) => `json_extract_string(body, '$.properties.${k}')`;
-const dbl = (k: string) => `try_cast(${prop(k)} as double)`;
+/**
+ * The properties the facts read, extracted once per event (one JSON parse, several paths) and only
+ * for the events that use them; `prop(k)` / `dbl(k)` read them back from the `props` list.
+ */
+const PROPS = ['order_id', 'total', 'revenue', 'coupon', 'discount', 'category', 'brand'] as const;
+const PROP_EVENTS = `'Order Completed', 'Order Refunded', 'Order Cancelled', 'Product Viewed', 'Product Added'`;
+const PROPS_SQL = `case when e.event in (${PROP_EVENTS}) then json_extract_string(e.body, [${PROPS.map((k) => `'$.properties.${k}'`).join(', ')}]) end as props`;
+const prop = (k: (typeof PROPS)[number]) => `props[${PROPS.indexOf(k) + 1}]`;
+const dbl = (k: (typeof PROPS)[number]) => `try_cast(${prop(k)} as double)`;
 
 /** Social actions counted in `social_90d` (a churn feature). */
 export const SOCIAL_EVENTS = ['Product Shared', 'Invite Sent', 'Invite Accepted', 'User Followed', 'Friend Added', 'Product Reviewed'];
 
-export interface Scope { profiles: string[]; userIds: string[]; anonymousIds: string[] }
+export interface Scope {
+  profiles: string[]; userIds: string[]; anonymousIds: string[];
+  /**
+   * The other userIds on the scope's anonymousIds' events (their mirror rows decide who owns those
+   * events). When given, the query reads only the mirror rows of these ids instead of joining the
+   * whole mirror (scopeOf fills it).
+   */
+  otherUserIds?: string[];
+}
 
 export interface Built { ctes: string[]; select: string; params: Params }
 
@@ -59,20 +74,37 @@ export function factsParts(q: FactsQuery, mode: 'all' | 'features' | 'days' = q.
   const ws = p.add(q.ws);
   const cutoff = `${p.add(iso(cutoffMs))}::timestamptz`;
   const at = (daysBefore: number) => `${p.add(iso(cutoffMs - daysBefore * DAY))}::timestamptz`;
-  let scopeIds = '';
-  const candCols = 'e.seq, e.event, e.ts, e.message_id, e.body, e.user_id, e.anonymous_id';
+  // Scoped: rows found by an ART index lookup. DuckDB answers `col in (constants)` from the index
+  // only when that is the scan's one pushed-down filter, so the lookup is a materialized CTE (filters
+  // are not pushed into it) and the workspace / time / other filters apply to its result.
+  const lookups: string[] = [];
+  let idRows = `select profile_id, kind, value from profile_identities where workspace_id = ${ws}`;
+  let mirror = 'profile_identities';
+  const candCols = `e.seq, e.event, e.ts, e.message_id, e.user_id, e.anonymous_id, ${PROPS_SQL}`;
   const candFrom = `from events e where e.workspace_id = ${ws} and e.ts < ${cutoff}`;
   let cand = `select ${candCols} ${candFrom}`;
   if (q.scope) {
-    scopeIds = `and profile_id in (select unnest(${p.list(q.scope.profiles)}))`;
-    // The scope's events by its raw ids. A single list_contains over a bound list is filtered
-    // inside the scan, before the JSON body is read (a disjunction is not): one branch per kind.
+    lookups.push(`pi_scope as materialized (select profile_id, kind, value, workspace_id from profile_identities where profile_id in ${p.inList(q.scope.profiles)})`);
+    idRows = `select profile_id, kind, value from pi_scope where workspace_id = ${ws}`;
+    if (q.scope.otherUserIds) {
+      // Every id on the scope's events: its userIds and anonymousIds, and the other userIds on its anonymous events.
+      const ids = [...new Set([...q.scope.userIds, ...q.scope.anonymousIds, ...q.scope.otherUserIds])];
+      lookups.push(`pi_ids as materialized (select kind, value, profile_id, workspace_id from profile_identities where value in ${p.inList(ids)})`);
+      mirror = 'pi_ids';
+    }
+    // The scope's events by its raw ids, one branch per kind (a disjunction is not an index lookup).
+    // Above IN_LIST_MAX ids the lookup is a semi-join over a scan of the log.
     const branches: string[] = [];
-    const users = q.scope.userIds.length ? p.list(q.scope.userIds) : null;
-    if (users) branches.push(`select ${candCols} ${candFrom} and list_contains(${users}, e.user_id)`);
+    const hasUsers = q.scope.userIds.length > 0;
+    const evCols = 'seq, event, ts, message_id, user_id, anonymous_id, workspace_id, body';
+    if (hasUsers) {
+      lookups.push(`ev_u as materialized (select ${evCols} from events where user_id in ${p.inList(q.scope.userIds)})`);
+      branches.push(`select ${candCols} from ev_u e where e.workspace_id = ${ws} and e.ts < ${cutoff}`);
+    }
     if (q.scope.anonymousIds.length) {
-      branches.push(`select ${candCols} ${candFrom} and list_contains(${p.list(q.scope.anonymousIds)}, e.anonymous_id)` +
-        (users ? ` and not coalesce(list_contains(${users}, e.user_id), false)` : ''));
+      lookups.push(`ev_a as materialized (select ${evCols} from events where anonymous_id in ${p.inList(q.scope.anonymousIds)})`);
+      branches.push(`select ${candCols} from ev_a e where e.workspace_id = ${ws} and e.ts < ${cutoff}` +
+        (hasUsers ? ` and not coalesce(list_contains(${p.list(q.scope.userIds)}, e.user_id), false)` : ''));
     }
     cand = branches.length ? branches.join(' union all ') : `select ${candCols} ${candFrom} and false`;
   }
@@ -80,15 +112,16 @@ export function factsParts(q: FactsQuery, mode: 'all' | 'features' | 'days' = q.
   const day = (col: string) => `cast(timezone('UTC', ${col}) as date)`;
 
   const ctes = [
+    ...lookups,
     `base as (
       select profile_id, min(value) filter (where kind = 'user_id') as user_id, min(value) filter (where kind = 'anonymous_id') as anonymous_id
-      from profile_identities where workspace_id = ${ws} ${scopeIds} group by profile_id)`,
+      from (${idRows}) group by profile_id)`,
     `cand as (${cand})`,
     `evs as materialized (
-      select c.seq, c.event, c.ts, c.message_id, c.body, coalesce(u.profile_id, a.profile_id) as profile_id
+      select c.seq, c.event, c.ts, c.message_id, c.props, coalesce(u.profile_id, a.profile_id) as profile_id
       from cand c
-      left join profile_identities u on u.workspace_id = ${ws} and u.kind = 'user_id' and u.value = c.user_id
-      left join profile_identities a on a.workspace_id = ${ws} and a.kind = 'anonymous_id' and a.value = c.anonymous_id
+      left join ${mirror} u on u.workspace_id = ${ws} and u.kind = 'user_id' and u.value = c.user_id
+      left join ${mirror} a on a.workspace_id = ${ws} and a.kind = 'anonymous_id' and a.value = c.anonymous_id
       where coalesce(u.profile_id, a.profile_id) in (select profile_id from base))`,
     `oc as (
       select profile_id, seq, ts, message_id, nullif(${prop('order_id')}, '') as order_id,

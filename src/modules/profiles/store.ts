@@ -1,8 +1,9 @@
-import { DuckDBDateValue, listValue, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBDateValue, type DuckDBConnection } from '@duckdb/node-api';
 import type { EventStoreDb } from '../../platform/eventstore/duckdb.ts';
 import { factsParts, type FactsQuery, type Scope } from './facts.ts';
+import { Params } from './params.ts';
 import { churnSql, type ChurnModel, type ChurnMetrics } from './churn.ts';
-import { rescoreStatements } from './rfm.ts';
+import { rescoreAll, rescoreScope } from './rank-cache.ts';
 import { writeInfluence } from './influence.ts';
 import { dayNumber, type StageChange } from './lifecycle.ts';
 import type { ProfileSettings } from './settings.ts';
@@ -32,33 +33,55 @@ export async function clearMirror(c: DuckDBConnection, ws: string) {
 /** Replaces the mirror rows of some profiles and identifiers (incremental refresh). */
 export async function replaceMirrorRows(c: DuckDBConnection, ws: string, profiles: string[], rows: MirrorRow[]) {
   const keys = rows.map((r) => `${r.kind}\u0001${r.value}`);
-  if (profiles.length) await c.run('delete from profile_identities where workspace_id = $1 and profile_id in (select unnest($2::varchar[]))', [ws, listValue(profiles)]);
-  if (keys.length) await c.run(`delete from profile_identities where workspace_id = $1 and kind || chr(1) || value in (select unnest($2::varchar[]))`, [ws, listValue(keys)]);
+  if (profiles.length) {
+    const p = new Params();
+    await c.run(`delete from profile_identities where workspace_id = ${p.add(ws)} and profile_id in ${p.inList(profiles)}`, p.values);
+  }
+  if (keys.length) {
+    const p = new Params();
+    await c.run(`delete from profile_identities where workspace_id = ${p.add(ws)} and value in ${p.inList([...new Set(rows.map((r) => r.value))])}
+      and kind || chr(1) || value in (select unnest(${p.list(keys)}))`, p.values);
+  }
   await appendMirrorRows(c, ws, rows);
 }
 
 /** Mirror profiles holding any of these identifiers. */
 export async function mirrorProfilesOf(db: EventStoreDb, ws: string, ids: Array<{ kind: string; value: string }>): Promise<string[]> {
   if (!ids.length) return [];
+  const p = new Params();
   const r = await db.read<{ profile_id: string }>(
-    `select distinct profile_id from profile_identities where workspace_id = $1 and kind || chr(1) || value in (select unnest($2::varchar[]))`,
-    [ws, listValue(ids.map((i) => `${i.kind}\u0001${i.value}`))],
+    `select distinct profile_id from profile_identities where workspace_id = ${p.add(ws)} and value in ${p.inList([...new Set(ids.map((i) => i.value))])}
+     and kind || chr(1) || value in (select unnest(${p.list(ids.map((i) => `${i.kind}\u0001${i.value}`))}))`,
+    p.values,
   );
   return r.map((x) => x.profile_id);
 }
 
 /** The scope of some profiles: their raw ids as the mirror (on this connection) has them now. */
 export async function scopeOf(c: DuckDBConnection, ws: string, profiles: string[]): Promise<Scope> {
+  const p = new Params();
   const r = await c.runAndReadAll(
-    `select kind, value from profile_identities where workspace_id = $1 and profile_id in (select unnest($2::varchar[])) order by kind, value`,
-    [ws, listValue(profiles)],
+    // Index lookups as materialized CTEs (see facts.ts), then the workspace filter.
+    `with x as materialized (select kind, value, workspace_id from profile_identities where profile_id in ${p.inList(profiles)})
+     select kind, value from x where workspace_id = ${p.add(ws)} order by kind, value`,
+    p.values,
   );
   const rows = r.getRowObjectsJS() as Array<{ kind: string; value: string }>;
-  return {
-    profiles,
-    userIds: rows.filter((x) => x.kind === 'user_id').map((x) => x.value),
-    anonymousIds: rows.filter((x) => x.kind === 'anonymous_id').map((x) => x.value),
-  };
+  const userIds = rows.filter((x) => x.kind === 'user_id').map((x) => x.value);
+  const anonymousIds = rows.filter((x) => x.kind === 'anonymous_id').map((x) => x.value);
+  // The userIds on the scope's anonymous events that are not the scope's (events found by index).
+  let otherUserIds: string[] = [];
+  if (anonymousIds.length) {
+    const o = new Params();
+    const x = await c.runAndReadAll(
+      `with x as materialized (select user_id, workspace_id from events where anonymous_id in ${o.inList(anonymousIds)})
+       select distinct user_id from x where workspace_id = ${o.add(ws)} and user_id is not null`,
+      o.values,
+    );
+    const mine = new Set(userIds);
+    otherUserIds = ((x.getColumnsJS()[0] ?? []) as string[]).filter((u) => !mine.has(u));
+  }
+  return { profiles, userIds, anonymousIds, otherUserIds };
 }
 
 /**
@@ -70,10 +93,10 @@ export async function scopeOf(c: DuckDBConnection, ws: string, profiles: string[
  * when the graph changed).
  */
 export async function writeTraits(c: DuckDBConnection, q: FactsQuery, history: Map<string, StageChange[]>, model: ChurnModel | null): Promise<void> {
-  const scoped = q.scope ? ' and profile_id in (select unnest($2::varchar[]))' : '';
-  const del = q.scope ? [q.ws, listValue(q.scope.profiles)] : [q.ws];
-  await c.run(`delete from computed_traits where workspace_id = $1${scoped}`, del);
-  await c.run(`delete from lifecycle_history where workspace_id = $1${scoped}`, del);
+  const d = new Params();
+  const scoped = `workspace_id = ${d.add(q.ws)}${q.scope ? ` and profile_id in ${d.inList(q.scope.profiles)}` : ''}`;
+  await c.run(`delete from computed_traits where ${scoped}`, d.values);
+  await c.run(`delete from lifecycle_history where ${scoped}`, d.values);
   const a = await c.createAppender('lifecycle_history');
   for (const [profileId, changes] of history) {
     for (const h of changes) {
@@ -91,7 +114,7 @@ export async function writeTraits(c: DuckDBConnection, q: FactsQuery, history: M
   const churn = model ? `case when f.orders > 0 then ${churnSql(model, (v) => `${p.add(v)}::double`)} end` : 'null::double';
   const wsP = p.add(q.ws);
   const lc = `lc as (select profile_id, arg_max(stage, day) as stage, max(day) as since from lifecycle_history
-    where workspace_id = ${wsP} ${q.scope ? `and profile_id in (select unnest(${p.list(q.scope.profiles)}))` : ''} group by profile_id)`;
+    where workspace_id = ${wsP} ${q.scope ? `and profile_id in ${p.inList(q.scope.profiles)}` : ''} group by profile_id)`;
   await c.run(
     `insert into computed_traits by name
      with ${[...b.ctes, lc].join(',\n')}
@@ -100,7 +123,9 @@ export async function writeTraits(c: DuckDBConnection, q: FactsQuery, history: M
      from (${b.select}) f left join lc on lc.profile_id = f.profile_id`,
     p.values,
   );
-  for (const s of rescoreStatements()) await c.run(s, [q.ws]);
+  // Workspace-relative scores: for a scope only the rows whose score can change (rank-cache.ts), same result.
+  if (q.scope) await rescoreScope(c, q.ws, q.scope.profiles);
+  else await rescoreAll(c, q.ws);
   await writeInfluence(c, q);
 }
 

@@ -1,0 +1,231 @@
+import { listValue, type DuckDBConnection } from '@duckdb/node-api';
+import { Params } from './params.ts';
+import { PROFILE_ORDER, qcutBin, rescoreStatements, rfmSegment } from './rfm.ts';
+
+/**
+ * Incremental rescoring of the workspace-relative traits (RFM scores, price band) with exactly the
+ * result of `rescoreStatements` (the full rescoring: ranks over all buyers, qcut bins).
+ *
+ * The rank order of each of the four scores (R by rfm_recency_days, F by rfm_frequency, M by
+ * rfm_monetary, the price band by typical_price, each then by PROFILE_ORDER) is kept in memory as
+ * a sorted array per workspace, read from DuckDB (in DuckDB's own order) after a full rescoring.
+ * When a pass recomputes the facts of a scope S, its rows are taken out of the arrays and put back
+ * with their new values (binary search), and only rows whose bin can have changed are looked at:
+ * a row outside S moves by at most |S| ranks and each bin boundary (the last rank of bin k,
+ * 1 + ⌊k(n−1)/q⌋) by at most |S|, so a row can only change bin within 2|S| ranks of a boundary.
+ * Those rows, and S's own rows, are written with one UPDATE each for RFM and the price band.
+ *
+ * The arrays live with the DuckDB writer connection (one process owns an event store). They are
+ * rebuilt after every full rescoring, dropped by `forgetRanks` when a transaction that changed
+ * them fails, and checked against the table's buyer counts on every pass (a mismatch: full
+ * rescoring and rebuild). Above `MAX_INCREMENTAL` profiles in a scope, the full rescoring runs.
+ */
+
+/** One ranked row: the value (integers for R, F, M: days, orders, cents; the price for the band) and the tie-break. */
+interface Entry { profileId: string; v: number; userId: string | null; anonymousId: string | null; bin: number }
+
+interface Ranking { entries: Entry[]; byProfile: Map<string, Entry> }
+
+interface WorkspaceRanks { r: Ranking; f: Ranking; m: Ranking; band: Ranking }
+
+const DIMS = ['r', 'f', 'm', 'band'] as const;
+type Dim = (typeof DIMS)[number];
+const BINS: Record<Dim, number> = { r: 5, f: 5, m: 5, band: 3 };
+const BANDS = ['low', 'mid', 'high'];
+
+/** Above this many profiles in a scope the full rescoring statements run instead. */
+export const MAX_INCREMENTAL = 2000;
+
+const caches = new WeakMap<DuckDBConnection, Map<string, WorkspaceRanks>>();
+
+/** UTF-16 code unit adjusted so that comparing code units orders strings as UTF-8 bytes (DuckDB's binary collation). */
+const unit = (c: number) => (c >= 0xd800 && c < 0xe000 ? c + 0x2000 : c >= 0xe000 ? c - 0x800 : c);
+function cmpStr(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return unit(x) - unit(y);
+  }
+  return a.length - b.length;
+}
+/** NULLS LAST, as DuckDB orders ascending. */
+const cmpNullable = (a: string | null, b: string | null) => (a === null ? (b === null ? 0 : 1) : b === null ? -1 : cmpStr(a, b));
+
+/** The order of rescoreStatements: value, then (user_id is null), user_id, anonymous_id, profile_id. */
+function cmp(a: Entry, b: Entry): number {
+  if (a.v !== b.v) return a.v < b.v ? -1 : 1;
+  const an = a.userId === null ? 1 : 0;
+  const bn = b.userId === null ? 1 : 0;
+  if (an !== bn) return an - bn;
+  return cmpNullable(a.userId, b.userId) || cmpNullable(a.anonymousId, b.anonymousId) || cmpStr(a.profileId, b.profileId);
+}
+
+/** Index of the first entry not before `e`. */
+function lowerBound(xs: Entry[], e: Entry): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (cmp(xs[mid]!, e) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+const valueSql: Record<Dim, { v: string; where: string; score: string }> = {
+  r: { v: 'rfm_recency_days', where: 'rfm_frequency > 0', score: '6 - r_score' },
+  f: { v: 'rfm_frequency', where: 'rfm_frequency > 0', score: 'f_score' },
+  m: { v: '(rfm_monetary * 100)::bigint', where: 'rfm_frequency > 0', score: 'm_score' },
+  band: { v: 'typical_price', where: 'typical_price is not null', score: `list_position(['low', 'mid', 'high'], price_band)` },
+};
+
+async function readRanking(c: DuckDBConnection, ws: string, d: Dim): Promise<Ranking> {
+  const s = valueSql[d];
+  const r = await c.runAndReadAll(
+    `select profile_id, user_id, anonymous_id, ${s.v}::double as v, (${s.score})::integer as bin
+     from computed_traits where workspace_id = $1 and ${s.where} order by ${s.v}, ${PROFILE_ORDER}`,
+    [ws],
+  );
+  const cols = r.getColumnsJS();
+  const pid = (cols[0] ?? []) as string[];
+  const uid = (cols[1] ?? []) as Array<string | null>;
+  const aid = (cols[2] ?? []) as Array<string | null>;
+  const v = (cols[3] ?? []) as number[];
+  const bin = (cols[4] ?? []) as number[];
+  const entries: Entry[] = new Array<Entry>(pid.length);
+  const byProfile = new Map<string, Entry>();
+  for (let i = 0; i < pid.length; i++) {
+    const e: Entry = { profileId: pid[i]!, userId: uid[i]!, anonymousId: aid[i]!, v: v[i]!, bin: bin[i]! };
+    entries[i] = e;
+    byProfile.set(e.profileId, e);
+  }
+  return { entries, byProfile };
+}
+
+/** Full rescoring (the SQL statements) of a workspace, then the rank arrays read back. */
+export async function rescoreAll(c: DuckDBConnection, ws: string): Promise<void> {
+  forgetRanks(c, ws);
+  for (const s of rescoreStatements()) await c.run(s, [ws]);
+  const ranks = { r: await readRanking(c, ws, 'r'), f: await readRanking(c, ws, 'f'), m: await readRanking(c, ws, 'm'), band: await readRanking(c, ws, 'band') };
+  let map = caches.get(c);
+  if (!map) caches.set(c, (map = new Map()));
+  map.set(ws, ranks);
+}
+
+/** Drops the rank arrays of a workspace (a transaction that changed the traits failed, or they changed elsewhere). */
+export function forgetRanks(c: DuckDBConnection, ws: string): void {
+  caches.get(c)?.delete(ws);
+}
+
+/**
+ * Rescores the workspace after the rows of `profiles` were rewritten (their scores are null).
+ * Equal to `rescoreAll`'s result; runs it when there are no rank arrays yet or the scope is large.
+ */
+export async function rescoreScope(c: DuckDBConnection, ws: string, profiles: string[]): Promise<void> {
+  const ranks = caches.get(c)?.get(ws);
+  if (!ranks || profiles.length > MAX_INCREMENTAL) return rescoreAll(c, ws);
+  try {
+    await rescoreScopeWith(c, ws, profiles, ranks);
+  } catch (e) {
+    forgetRanks(c, ws);
+    throw e;
+  }
+}
+
+async function rescoreScopeWith(c: DuckDBConnection, ws: string, profiles: string[], ranks: WorkspaceRanks) {
+  const sp = new Params();
+  const r = await c.runAndReadAll(
+    `select profile_id, user_id, anonymous_id, rfm_frequency > 0 as buyer, rfm_recency_days::double as r, rfm_frequency::double as f,
+       (rfm_monetary * 100)::bigint::double as m, typical_price as band
+     from computed_traits where workspace_id = ${sp.add(ws)} and profile_id in ${sp.inList(profiles)}`,
+    sp.values,
+  );
+  const rows = r.getRowObjectsJS() as Array<{ profile_id: string; user_id: string | null; anonymous_id: string | null; buyer: boolean | null; r: number | null; f: number | null; m: number | null; band: number | null }>;
+  const rfmDirty = new Set<string>();
+  const bandDirty = new Set<string>();
+  for (const d of DIMS) {
+    const k = ranks[d];
+    const oldN = k.entries.length;
+    // Out with the scope's old rows, in with the new ones.
+    for (const p of profiles) {
+      const e = k.byProfile.get(p);
+      if (!e) continue;
+      const i = lowerBound(k.entries, e);
+      if (k.entries[i] !== e) throw new Error(`rank arrays out of order for ${p}`);
+      k.entries.splice(i, 1);
+      k.byProfile.delete(p);
+    }
+    for (const x of rows) {
+      const v = d === 'band' ? x.band : x.buyer ? x[d] : null;
+      if (v === null || v === undefined) continue;
+      const e: Entry = { profileId: x.profile_id, userId: x.user_id, anonymousId: x.anonymous_id, v, bin: 0 };
+      k.entries.splice(lowerBound(k.entries, e), 0, e);
+      k.byProfile.set(e.profileId, e);
+    }
+    const n = k.entries.length;
+    const q = BINS[d];
+    const dirty = d === 'band' ? bandDirty : rfmDirty;
+    const rebin = (i: number) => {
+      const e = k.entries[i]!;
+      const b = qcutBin(i + 1, n, q);
+      if (e.bin !== b) {
+        e.bin = b;
+        dirty.add(e.profileId);
+      }
+    };
+    // Rows that can have changed bin: within 2|S| (+ margin) of a boundary of the new ranking.
+    const reach = 2 * Math.max(profiles.length, Math.abs(n - oldN)) + 2;
+    const seen = new Set<number>();
+    for (let b = 1; b < q; b++) {
+      const last = n <= 1 ? 0 : Math.floor((b * (n - 1)) / q); // 0-based index of the last rank of bin b
+      for (let i = Math.max(0, last - reach); i <= Math.min(n - 1, last + reach); i++) {
+        if (seen.has(i)) continue;
+        seen.add(i);
+        rebin(i);
+      }
+    }
+    // The scope's rows were rewritten without scores: all of them get theirs.
+    for (const p of profiles) {
+      const e = k.byProfile.get(p);
+      if (!e) continue;
+      e.bin = qcutBin(lowerBound(k.entries, e) + 1, n, q);
+      dirty.add(p);
+    }
+  }
+  if (rfmDirty.size) {
+    const ids = [...rfmDirty];
+    const rs: number[] = [], fs: number[] = [], ms: number[] = [], segs: string[] = [];
+    for (const p of ids) {
+      const rr = 6 - ranks.r.byProfile.get(p)!.bin;
+      const ff = ranks.f.byProfile.get(p)!.bin;
+      rs.push(rr);
+      fs.push(ff);
+      ms.push(ranks.m.byProfile.get(p)!.bin);
+      segs.push(rfmSegment(rr, ff));
+    }
+    await c.run(
+      `update computed_traits t set r_score = s.r, f_score = s.f, m_score = s.m, rfm_cell = s.r::varchar || s.f::varchar || s.m::varchar, rfm_segment = s.seg
+       from (select unnest($2::varchar[]) as profile_id, unnest($3::tinyint[]) as r, unnest($4::tinyint[]) as f, unnest($5::tinyint[]) as m, unnest($6::varchar[]) as seg) s
+       where t.workspace_id = $1 and t.profile_id = s.profile_id`,
+      [ws, listValue(ids), listValue(rs), listValue(fs), listValue(ms), listValue(segs)],
+    );
+  }
+  if (bandDirty.size) {
+    const ids = [...bandDirty];
+    await c.run(
+      `update computed_traits t set price_band = s.band
+       from (select unnest($2::varchar[]) as profile_id, unnest($3::varchar[]) as band) s
+       where t.workspace_id = $1 and t.profile_id = s.profile_id`,
+      [ws, listValue(ids), listValue(ids.map((p) => BANDS[ranks.band.byProfile.get(p)!.bin - 1]!))],
+    );
+  }
+  // The arrays must describe the table: a different count of buyers or priced rows means a change
+  // elsewhere (then: full rescoring, which rebuilds them).
+  const chk = await c.runAndReadAll(
+    `select count(*) filter (where rfm_frequency > 0)::integer as b, count(*) filter (where typical_price is not null)::integer as p
+     from computed_traits where workspace_id = $1`, [ws]);
+  const x = chk.getRowObjectsJS()[0] as { b: number; p: number };
+  if (x.b !== ranks.r.entries.length || x.p !== ranks.band.entries.length) await rescoreAll(c, ws);
+}
