@@ -111,11 +111,20 @@ export class IngestWriter {
     }
     return new Promise((resolve, reject) => {
       this.queue.push({ workspaceId, events, encoded, resolve, reject });
-      if (this.lanes.size < this.maxInFlight) {
-        const lane: Promise<void> = this.lane().finally(() => this.lanes.delete(lane));
-        this.lanes.add(lane);
-      }
+      if (this.lanes.size < this.maxInFlight) this.startLane();
     });
+  }
+
+  /**
+   * Starts a lane; when it ends, another starts if requests are queued: a request queued after a
+   * lane saw the queue empty but before the lane was removed from `lanes` would otherwise wait forever.
+   */
+  private startLane(): void {
+    const lane: Promise<void> = this.lane().finally(() => {
+      this.lanes.delete(lane);
+      if (this.queue.length && this.lanes.size < this.maxInFlight) this.startLane();
+    });
+    this.lanes.add(lane);
   }
 
   get pendingRequests(): number {
