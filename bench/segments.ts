@@ -24,7 +24,7 @@ import { parseArgs } from 'node:util';
 import { listValue } from '@duckdb/node-api';
 import { normalizeMessage, setCursor } from '../src/modules/ingest/index.ts';
 import { openEventStoreDb, type EventStoreDb } from '../src/platform/eventstore/duckdb.ts';
-import { openOpStore, type OpStore } from '../src/platform/opstore/index.ts';
+import { openOpStore, migrateOpStore, type OpStore } from '../src/platform/opstore/index.ts';
 import { appendEvents, eventStoreCursor, migrateEventStore } from '../src/modules/events/index.ts';
 import { setTraitsCursor } from '../src/modules/profiles/index.ts';
 import { recomputeAll, type RecomputeResult } from '../src/flows/traits-recompute.ts';
@@ -129,6 +129,7 @@ async function main() {
   const migrateMs = performance.now() - tm;
   if (applied.length) log(`event-store migrations ${applied.join(', ')} applied in ${fmt(migrateMs / 1000, 1)} s`);
   const op = await openOpStore({ dataDir: runDir });
+  await migrateOpStore(op);
   const asOf = world.lastDay;
   log(`world: ${fmt(world.events)} events, ${fmt(world.profiles)} profiles, ${fmt(world.identities)} identities, ${fmt(world.socialEdges)} social edges; as of ${asOf}`);
 

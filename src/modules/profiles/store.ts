@@ -12,9 +12,9 @@ import type { ProfileSettings } from './settings.ts';
 
 export interface MirrorRow { kind: string; value: string; profileId: string }
 
-/** Appends identity mirror rows (after `clearMirror`, page by page, in one transaction). */
-export async function appendMirrorRows(c: DuckDBConnection, ws: string, rows: Iterable<MirrorRow>) {
-  const a = await c.createAppender('profile_identities');
+/** Appends identity mirror rows (to `table`: the mirror, or the staging table of a full refresh). */
+export async function appendMirrorRows(c: DuckDBConnection, ws: string, rows: Iterable<MirrorRow>, table = 'profile_identities') {
+  const a = await c.createAppender(table);
   for (const r of rows) {
     a.appendVarchar(ws);
     a.appendVarchar(r.kind);
@@ -25,9 +25,24 @@ export async function appendMirrorRows(c: DuckDBConnection, ws: string, rows: It
   a.closeSync();
 }
 
-/** Starts a full refresh of the identity mirror: deletes the workspace's rows. */
-export async function clearMirror(c: DuckDBConnection, ws: string) {
-  await c.run('delete from profile_identities where workspace_id = $1', [ws]);
+/**
+ * A full refresh of the identity mirror, in the caller's transaction: `beginMirrorRefresh`, then
+ * `appendMirrorRows(c, ws, rows, MIRROR_STAGE)` page by page, then `applyMirrorRefresh`, which
+ * changes only the rows that differ (the mirror's ART indexes make rewriting 2 million unchanged
+ * rows cost ~40 s; the difference is usually small).
+ */
+export const MIRROR_STAGE = 'profile_identities_stage';
+export async function beginMirrorRefresh(c: DuckDBConnection) {
+  await c.run(`create or replace table ${MIRROR_STAGE} (workspace_id varchar not null, kind varchar not null, value varchar not null, profile_id varchar not null)`);
+}
+export async function applyMirrorRefresh(c: DuckDBConnection, ws: string) {
+  await c.run(
+    `delete from profile_identities p where p.workspace_id = $1
+       and not exists (select 1 from ${MIRROR_STAGE} s where s.kind = p.kind and s.value = p.value and s.profile_id = p.profile_id)`, [ws]);
+  await c.run(
+    `insert into profile_identities select s.workspace_id, s.kind, s.value, s.profile_id from ${MIRROR_STAGE} s
+     where not exists (select 1 from profile_identities p where p.workspace_id = $1 and p.kind = s.kind and p.value = s.value and p.profile_id = s.profile_id)`, [ws]);
+  await c.run(`drop table ${MIRROR_STAGE}`);
 }
 
 /** Replaces the mirror rows of some profiles and identifiers (incremental refresh). */
