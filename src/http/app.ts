@@ -30,6 +30,9 @@ export async function buildApp(engine: Engine): Promise<App> {
     trustProxy: true,
     requestIdHeader: 'x-request-id',
     return503OnClosing: true,
+    // Longer than any id limit the routes' zod schemas set, so an over-long id gets their coded 400
+    // naming the parameter rather than the router's bare 414.
+    routerOptions: { maxParamLength: 1024 },
   });
   let shuttingDown = false;
   const metrics = createMetrics();

@@ -116,6 +116,16 @@ test('catalog API: upsert, read, page, and bad input named', async () => {
   assert.equal((await inject('GET', '/api/v1/products?limit=0')).statusCode, 400);
 });
 
+test('an over-long id in the path gets the coded 400 naming the parameter, not the router\'s 414', async () => {
+  const long = 'x'.repeat(300);
+  for (const url of [`/api/v1/users/${long}/traits`, `/api/v1/products/${long}`]) {
+    const r = await inject('GET', url);
+    assert.equal(r.statusCode, 400, url);
+    assert.equal(r.json().error.code, 'VALIDATION_FAILED');
+    assert.match(r.json().error.details[0].path, /^params\./);
+  }
+});
+
 test('share cascades and un-merge over the API', async () => {
   await track([
     { type: 'identify', userId: 'bob', messageId: 'sc-0', traits: { name: 'Bob (app)' }, timestamp: '2026-03-01T09:00:00Z' },
