@@ -8,7 +8,7 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { AlsRecommender, csrFromTriples, DEFAULT_SPLIT, loadDataset, splitDataset, type Csr } from '../src/modules/recommend/index.ts';
-import { Rng } from '../src/modules/recommend/rng.ts';
+import { Rng } from '../src/platform/rng.ts';
 
 const { values } = parseArgs({ options: { dataset: { type: 'string', default: '../shared/datasets/lastfm-hetrec2011' }, rounds: { type: 'string', default: '3' }, threads: { type: 'string', default: '2' } } });
 const rounds = Number(values.rounds), threads = Number(values.threads);

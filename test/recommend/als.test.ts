@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AlsRecommender, csrFromTriples } from '../../src/modules/recommend/index.ts';
 import { implicitLoss } from '../../src/modules/recommend/models/als.ts';
-import { Rng } from '../../src/modules/recommend/rng.ts';
+import { Rng } from '../../src/platform/rng.ts';
 
 function randomMatrix(users: number, items: number, density: number, seed: number) {
   const rng = new Rng(seed);

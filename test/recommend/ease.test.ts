@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { addSym, createTiled, csrFromTriples, EaseRecommender, getSym, invertSpdInPlace } from '../../src/modules/recommend/index.ts';
-import { Rng } from '../../src/modules/recommend/rng.ts';
+import { Rng } from '../../src/platform/rng.ts';
 
 const ctx = { threads: 1, seed: 1 };
 const side = {};

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { csrFromTriples, ItemKnnRecommender, SessionRecommender } from '../../src/modules/recommend/index.ts';
 import { keepLargest } from '../../src/modules/recommend/models/cooccur.ts';
-import { Rng } from '../../src/modules/recommend/rng.ts';
+import { Rng } from '../../src/platform/rng.ts';
 import type { Csr } from '../../src/modules/recommend/sparse.ts';
 
 const ctx = { threads: 1, seed: 1 };

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { csrFromTriples, splitDataset, DEFAULT_SPLIT, type Dataset } from '../../src/modules/recommend/index.ts';
-import { Rng } from '../../src/modules/recommend/rng.ts';
+import { Rng } from '../../src/platform/rng.ts';
 
 function dataset(users: number, items: number, perUser: (u: number) => number, seed: number, timed = false): Dataset {
   const rng = new Rng(seed);

@@ -1,4 +1,4 @@
-import { Rng } from '../../src/modules/recommend/rng.ts';
+import { Rng } from '../../src/platform/rng.ts';
 
 /**
  * A small world with known structure for recommender tests: users and items in `groups` taste

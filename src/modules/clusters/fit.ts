@@ -2,7 +2,7 @@ import { featureDef, scalingOf, zOf, type Scaling } from './features.ts';
 import { kmeans, nearest } from './kmeans.ts';
 import { meanSilhouettes } from './silhouette.ts';
 import { describeCluster, type ClusterDescription } from './describe.ts';
-import { Rng } from './rng.ts';
+import { Rng } from '../../platform/rng.ts';
 
 /**
  * Auto-segments: standardise the features, run k-means for each k of the range on a seeded

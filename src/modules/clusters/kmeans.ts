@@ -1,4 +1,4 @@
-import { Rng } from './rng.ts';
+import { Rng } from '../../platform/rng.ts';
 
 /**
  * k-means (Lloyd's algorithm) with k-means++ seeding, deterministic for a seed.

@@ -1,4 +1,4 @@
-import { Rng } from './rng.ts';
+import { Rng } from '../../platform/rng.ts';
 import { csrFromTriples, type Csr } from './sparse.ts';
 import type { Dataset } from './datasets/types.ts';
 

@@ -1,5 +1,5 @@
 import { TaskPool } from '../dense/pool.ts';
-import { Rng } from '../rng.ts';
+import { Rng } from '../../../platform/rng.ts';
 import { transpose, type Csr } from '../sparse.ts';
 import { ALS_PHASE, ALS_TASKS, CHUNKS, sumGram, type AlsShared } from './als-tasks.ts';
 import { BaseRecommender, bytesOf, type FitContext, type FitInfo, type TrainData } from './types.ts';

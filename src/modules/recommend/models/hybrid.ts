@@ -1,4 +1,4 @@
-import { Rng } from '../rng.ts';
+import { Rng } from '../../../platform/rng.ts';
 import { carveValidation, DEFAULT_SPLIT } from '../split.ts';
 import type { Csr } from '../sparse.ts';
 import { topK } from '../topk.ts';

@@ -1,4 +1,4 @@
-import { Rng } from '../rng.ts';
+import { Rng } from '../../../platform/rng.ts';
 import type { Csr } from '../sparse.ts';
 import { MemoryProbe } from '../eval/memory.ts';
 import { catalogCoverage, userMetrics } from '../eval/metrics.ts';

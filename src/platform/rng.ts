@@ -1,4 +1,4 @@
-/** A small seeded PRNG (mulberry32 over a scrambled seed): the same seed gives the same stream. */
+/** The one seeded PRNG of the engine (recommendation splits and models, k-means): a small PRNG (mulberry32 over a splitmix-scrambled seed): deterministic for a seed. */
 export class Rng {
   private s: number;
   constructor(seed: number) {
@@ -17,6 +17,21 @@ export class Rng {
   /** Integer in [0, n). */
   int(n: number): number {
     return Math.floor(this.next() * n);
+  }
+  /** Standard normal (Box–Muller). */
+  normal(): number {
+    const u = 1 - this.next();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.next());
+  }
+  /** Shuffles a[from..to) in place (Fisher–Yates). */
+  shuffle<T extends { length: number; [i: number]: unknown }>(a: T, from = 0, to = a.length): T {
+    for (let i = to - 1; i > from; i--) {
+      const j = from + this.int(i - from + 1);
+      const t = a[i];
+      a[i] = a[j];
+      a[j] = t;
+    }
+    return a;
   }
   /** `m` distinct indices of [0, n) (a partial Fisher–Yates shuffle), in the order drawn. */
   sample(n: number, m: number): Int32Array {
