@@ -5,11 +5,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startTestApp, bearer } from '../helpers/engine.ts';
-import { runImport } from '../../src/cli/import/run.ts';
-import { parseMapping } from '../../src/cli/import/mapping.ts';
-import { recomputeAll, type RecomputeResult } from '../../src/flows/traits-recompute.ts';
+import type { RecomputeResult } from '../../src/flows/traits-recompute.ts';
 import { allTraits, RFM_SEGMENTS } from '../../src/modules/profiles/index.ts';
-import { CDNOW } from './cdnow.ts';
+import { importCdnowMaster } from './cdnow.ts';
 
 // CDNOW_master.txt (23,570 customers, 69,659 purchases) imported once through the public path;
 // RFM over all history as of 1998-06-30 against test/profiles/reference/ (cdnow_rfm.py, Python
@@ -20,14 +18,7 @@ let t: Awaited<ReturnType<typeof startTestApp>>;
 let run: RecomputeResult;
 before(async () => {
   t = await startTestApp();
-  await t.engine.op.query(`update workspaces set settings = jsonb_set(settings, '{profiles}', $1::jsonb) where id = 'default'`, [
-    JSON.stringify({ rfm: { windowDays: null }, churn: { horizonDays: 90 } }),
-  ]);
-  const mapping = parseMapping('userId=customer_id,timestamp=date,properties.quantity=number_of_cds,properties.total=dollar_value', 'track', 'Order Completed');
-  const imp = await runImport(t.engine, { file: path.join(CDNOW, 'CDNOW_master.txt'), format: 'csv', delimiter: 'whitespace', mapping, workspace: 'default', skipInvalid: false, batchSize: 5000 });
-  assert.equal(imp.imported, 69_659);
-  assert.ok(await t.engine.workers.waitIdle(120_000));
-  run = await recomputeAll(t.engine.op, t.engine.es, { workspace: 'default', asOf: '1998-06-30' });
+  run = await importCdnowMaster(t);
 });
 after(async () => {
   await t.close();

@@ -5,10 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startTestApp, bearer } from '../helpers/engine.ts';
-import { runImport } from '../../src/cli/import/run.ts';
-import { parseMapping } from '../../src/cli/import/mapping.ts';
-import { recomputeAll } from '../../src/flows/traits-recompute.ts';
-import { CDNOW } from '../profiles/cdnow.ts';
+import { importCdnowMaster } from '../profiles/cdnow.ts';
 
 // Three segment counts on CDNOW_master.txt (imported through the public path, traits as of
 // 1998-06-30, RFM over all history) equal an independent reference:
@@ -18,14 +15,7 @@ const REF = path.join(path.dirname(fileURLToPath(import.meta.url)), 'reference')
 let t: Awaited<ReturnType<typeof startTestApp>>;
 before(async () => {
   t = await startTestApp();
-  await t.engine.op.query(`update workspaces set settings = jsonb_set(settings, '{profiles}', $1::jsonb) where id = 'default'`, [
-    JSON.stringify({ rfm: { windowDays: null }, churn: { horizonDays: 90 } }),
-  ]);
-  const mapping = parseMapping('userId=customer_id,timestamp=date,properties.quantity=number_of_cds,properties.total=dollar_value', 'track', 'Order Completed');
-  const imp = await runImport(t.engine, { file: path.join(CDNOW, 'CDNOW_master.txt'), format: 'csv', delimiter: 'whitespace', mapping, workspace: 'default', skipInvalid: false, batchSize: 5000 });
-  assert.equal(imp.imported, 69_659);
-  assert.ok(await t.engine.workers.waitIdle(120_000));
-  await recomputeAll(t.engine.op, t.engine.es, { workspace: 'default', asOf: '1998-06-30' });
+  await importCdnowMaster(t);
 });
 after(async () => {
   await t.close();
