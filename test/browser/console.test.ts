@@ -7,20 +7,13 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser } from 'playwright-core';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, CHROMIUM, CHROMIUM_ARGS, REPO, freePort, numberIn, paintedPixels, skipReason, sleep } from './harness.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const ADMIN_EMAIL = 'admin@liebian.local';
-const ADMIN_PASSWORD = 'test-admin-pass-123';
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
 const haveBrowser = existsSync(CHROMIUM);
-const skipReason = !haveBrowser && !process.env.CI ? `${CHROMIUM} not found (install Debian's chromium); browser test skipped` : null;
 
 let server: ChildProcess | undefined;
 let serverLog = '';
@@ -29,20 +22,8 @@ let tmp = '';
 let baseUrl = '';
 let browser: Browser | undefined;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const tail = () => serverLog.slice(-4000);
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -122,21 +103,7 @@ after(async () => {
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** Digits of a rendered number ("¥12,345.60" → 12345.6). */
-const numberIn = (text: string) => Number(text.replace(/[^0-9.]/g, '') || '0');
 
-/** Count of non-transparent pixels in the first canvas under a test id (proves ECharts drew). */
-async function paintedPixels(page: Page, testId: string): Promise<number> {
-  const expr = `(() => {
-    const c = document.querySelector('[data-testid="${testId}"] canvas');
-    if (!c || !c.width || !c.height) return 0;
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    let n = 0;
-    for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
-    return n;
-  })()`;
-  return page.evaluate<number>(expr);
-}
 
 test('web console: login, overview, live events, user lookup, i18n', { timeout: 360_000 }, async (t) => {
   if (skipReason) {
