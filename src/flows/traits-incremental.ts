@@ -5,7 +5,7 @@ import { isAppError } from '../platform/errors.ts';
 import { eventStoreCursor } from '../modules/events/index.ts';
 import { getCursor } from '../modules/ingest/index.ts';
 import {
-  forgetRanks, getChurnModel, getRun, getTraitsCursor, listRuns, mirrorProfilesOf, refreshSocialActions, replaceMirrorRows, setMergesChecked, setTraitsCursor,
+  forgetRanks, getChurnModel, getRun, getTraitsCursor, influenceUnchanged, listRuns, mirrorProfilesOf, refreshSocialActions, replaceMirrorRows, setMergesChecked, setTraitsCursor,
 } from '../modules/profiles/index.ts';
 import { PROJECTOR } from './project-events.ts';
 import { identitiesOfProfiles, profilesOfIds, unmergedSince } from './traits-identities.ts';
@@ -30,6 +30,8 @@ export interface TraitsStepOptions {
   maxProjectorLag?: number;
   /** At most this share of the time in passes: after a pass of T ms, the next waits T·(1/share − 1) (default 1/3; 1 = no wait). */
   maxDutyCycle?: number;
+  /** When given, the milliseconds of each phase of the pass are added to it (bench:segments). */
+  timings?: Record<string, number>;
 }
 
 /** Above this many touched profiles (or a fifth of the workspace), a pass recomputes the workspace. */
@@ -49,14 +51,26 @@ export async function traitsStep(op: SqlRunner, es: EventStoreDb, o: TraitsStepO
   }
 }
 
+/** A phase timer: `mark(name)` adds the time since the previous mark to `timings[name]`. */
+function timer(timings: Record<string, number> | undefined): (phase: string) => void {
+  if (!timings) return () => undefined;
+  let t = performance.now();
+  return (phase) => {
+    const now = performance.now();
+    timings[phase] = (timings[phase] ?? 0) + (now - t);
+    t = now;
+  };
+}
+
 function pass(op: SqlRunner, es: EventStoreDb, o: TraitsStepOptions): Promise<number> {
   return withTraitsLock(es, async () => {
+    const mark = timer(o.timings);
     const today = (o.today ?? todayUtc)();
     if (Date.now() - (lastCheck.get(es) ?? 0) >= (o.checkEveryMs ?? 10_000)) {
       lastCheck.set(es, Date.now());
       await refreshStaleRuns(op, es, today);
       // Un-merges come from the API, not the event stream: picked up here.
-      for (const ws of await listRuns(es)) await updateWorkspace(op, es, ws, [], today);
+      for (const ws of await listRuns(es)) await updateWorkspace(op, es, ws, [], today, null, mark);
     }
     const stored = await eventStoreCursor(es);
     const projected = await getCursor(op, PROJECTOR);
@@ -83,9 +97,12 @@ function pass(op: SqlRunner, es: EventStoreDb, o: TraitsStepOptions): Promise<nu
       list.push({ kind: x.kind, value: x.value, seq: x.seq });
     }
     // The social actions of the range first (idempotent: a replayed range replaces its rows).
+    mark('range');
     await es.write((c) => refreshSocialActions(c, cursor, upTo));
-    for (const [ws, list] of byWs) await updateWorkspace(op, es, ws, list, today);
+    mark('social actions');
+    for (const [ws, list] of byWs) await updateWorkspace(op, es, ws, list, today, { after: cursor, upTo }, mark);
     await es.write((c) => setTraitsCursor(c, upTo));
+    mark('cursor');
     return r[0]?.n ?? 0;
   });
 }
@@ -97,7 +114,9 @@ interface TouchedId { kind: string; value: string; seq: number }
  * Recomputes the profiles holding these identifiers, before and after any merge or un-merge.
  * Identifiers whose events are all in the workspace's last full run are skipped.
  */
-async function updateWorkspace(op: SqlRunner, es: EventStoreDb, ws: string, touched: TouchedId[], today: string) {
+async function updateWorkspace(
+  op: SqlRunner, es: EventStoreDb, ws: string, touched: TouchedId[], today: string, range: { after: number; upTo: number } | null, mark: (phase: string) => void,
+) {
   const run = await getRun(es, ws);
   if (!run) {
     await fullFor(op, es, ws, today, true);
@@ -116,14 +135,21 @@ async function updateWorkspace(op: SqlRunner, es: EventStoreDb, ws: string, touc
   }
   const rows = await identitiesOfProfiles(op, ws, scope);
   const model = (await getChurnModel(es, ws, run.asOf))?.model ?? null;
+  mark('lookups');
   let conn: DuckDBConnection | null = null;
   try {
     await es.write(async (c) => {
       conn = c;
-      await replaceMirrorRows(c, ws, scope, rows);
-      await recomputeProfiles(c, ws, scope, run.asOf, run.settings, model);
+      const mirrorChanged = await replaceMirrorRows(c, ws, scope, rows);
+      mark('mirror');
+      // The influence step only when the pass can have changed an influence trait (influence.ts).
+      const keepInfluence = !mirrorChanged && !un.profiles.length && range !== null
+        && await influenceUnchanged(c, ws, run.asOf, range.after, range.upTo, rows);
+      mark('influence check');
+      await recomputeProfiles(c, ws, scope, run.asOf, run.settings, model, { keepInfluence, mark });
       if (un.latest && un.latest !== run.mergesCheckedAt) await setMergesChecked(c, ws, un.latest);
     });
+    mark('commit');
   } catch (e) {
     // Rolled back: the in-memory RFM ranks (profiles/rank-cache.ts) no longer describe the table.
     if (conn) forgetRanks(conn, ws);

@@ -7,7 +7,7 @@ import { getCursor } from '../modules/ingest/index.ts';
 import { getWorkspace } from '../modules/workspaces/index.ts';
 import {
   ProfileSettingsSchema, dayNumber, getChurnModel, purchaseDaysSql, putChurnModel, putRun, rebuildSocialActions, scopeOf, stageHistory, writeTraits,
-  type ChurnMetrics, type ChurnModel, type ProfileSettings, type Scope, type StageChange,
+  type ChurnMetrics, type ChurnModel, type ProfileSettings, type Scope, type StageChange, type WriteTraitsOptions,
 } from '../modules/profiles/index.ts';
 import { refreshMirrorFull, latestUnmerge } from './traits-identities.ts';
 import { trainChurnModel } from './traits-churn.ts';
@@ -127,11 +127,15 @@ export async function recomputeAllUnlocked(op: SqlRunner, es: EventStoreDb, o: R
  * Recomputes the traits of some profiles on the caller's write transaction, with the settings and
  * churn model of the workspace's last full run (the identity mirror must already be current).
  */
-export async function recomputeProfiles(c: DuckDBConnection, ws: string, profiles: string[], asOf: string, settings: ProfileSettings, model: ChurnModel | null): Promise<void> {
+export async function recomputeProfiles(
+  c: DuckDBConnection, ws: string, profiles: string[], asOf: string, settings: ProfileSettings, model: ChurnModel | null, o: WriteTraitsOptions = {},
+): Promise<void> {
   if (!profiles.length) return;
   const scope = await scopeOf(c, ws, profiles);
+  o.mark?.('scope');
   const history = await lifecycleFor(c, ws, asOf, scope, settings);
-  await writeTraits(c, { ws, asOf, scope, settings }, history, model);
+  o.mark?.('lifecycle');
+  await writeTraits(c, { ws, asOf, scope, settings }, history, model, o);
 }
 
 /** The lifecycle stage changes of the scope's buyers, from their purchase days. */

@@ -258,3 +258,33 @@ test('the traits API carries the influence traits; the influencers API ranks and
     assert.match(bad.json().error.details[0].path as string, /^query\./);
   }
 });
+
+test('a pass that cannot change an influence trait skips the influence step; one that can runs it; both equal a full recompute', async () => {
+  // Whether the pass ran the influence step (traitsStep's phase timings name it).
+  const ranInfluence = async () => {
+    const timings: Record<string, number> = {};
+    while ((await traitsStep(t.engine.op, t.engine.es, { today: () => AS_OF, checkEveryMs: 0, maxEvents: 50, maxDutyCycle: 1, timings })) > 0);
+    assert.ok('facts' in timings, 'the pass recomputed the scope');
+    return 'influence' in timings;
+  };
+  const before = await byUser('alice');
+  // bob views a product, then orders with no share touch in the 7 days before: nothing to credit.
+  await send([ev(u('bob'), 'Product Viewed', '25T08:00:00', { product_id: 'p1' })]);
+  assert.equal(await ranInfluence(), false);
+  await send([order(u('bob'), 'o-bob-2', '25T09:00:00', 30)]);
+  assert.equal(await ranInfluence(), false);
+  const quiet = await snapshot();
+  await full();
+  assert.deepEqual(quiet, await snapshot());
+  // frank clicks alice's share, then orders two days later without a share_id: the touch credits it.
+  await send(click(u('frank'), 'share-s1', '26T10:00:00'));
+  assert.equal(await ranInfluence(), true);
+  await send([order(u('frank'), 'o-frank-2', '28T10:00:00', 15)]);
+  assert.equal(await ranInfluence(), true);
+  const alice = await byUser('alice');
+  assert.equal(alice.downstreamOrders, (before.downstreamOrders as number) + 1);
+  assert.equal(alice.shareClicks, before.shareClicks, 'frank had already clicked share-s1');
+  const credited = await snapshot();
+  await full();
+  assert.deepEqual(credited, await snapshot());
+});

@@ -123,6 +123,16 @@ const MIGRATIONS: Array<{ version: number; sql: string[] }> = [
       `create index if not exists profile_identities_profile on profile_identities (profile_id)`,
     ],
   },
+  {
+    // The social actions of a few people (the incremental traits pass: src/modules/profiles/influence.ts)
+    // by ART index instead of a scan. The full recompute drops and recreates them around its
+    // rebuild of the table (src/modules/profiles/social-actions.ts: the same statements).
+    version: 7,
+    sql: [
+      `create index if not exists social_actions_user on social_actions (user_id)`,
+      `create index if not exists social_actions_anonymous on social_actions (anonymous_id)`,
+    ],
+  },
 ];
 
 export async function migrateEventStore(db: EventStoreDb): Promise<number[]> {

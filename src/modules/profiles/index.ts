@@ -12,7 +12,7 @@ export { CHURN_FEATURES, fitLogistic, predict, auc, type ChurnModel, type ChurnM
 export {
   beginMirrorRefresh, applyMirrorRefresh, MIRROR_STAGE, appendMirrorRows, replaceMirrorRows, mirrorProfilesOf, scopeOf, writeTraits,
   getRun, listRuns, putRun, setMergesChecked, getTraitsCursor, setTraitsCursor, getChurnModel, putChurnModel,
-  type MirrorRow, type TraitsRun, type StoredChurnModel,
+  type MirrorRow, type TraitsRun, type StoredChurnModel, type WriteTraitsOptions,
 } from './store.ts';
 export {
   getTraits, allTraits, lifecycleHistoryOf, rfmGrid, lifecycleCounts, lifecycleDaily, topInfluencers,
@@ -20,5 +20,6 @@ export {
 } from './read.ts';
 export { buyerTraitColumns, traitsOfProfiles, traitColumnsPresent, NUMERIC_TRAIT_COLUMNS, EXPORT_TRAIT_COLUMNS, type TraitColumns } from './columns.ts';
 export { rebuildSocialActions, refreshSocialActions } from './social-actions.ts';
+export { influenceUnchanged } from './influence.ts';
 export { pagerank, PAGERANK_DAMPING, PAGERANK_TOLERANCE, PAGERANK_MAX_ITERATIONS, type PageRankResult } from './pagerank.ts';
 export { forgetRanks, rescoreAll, rescoreScope, MAX_INCREMENTAL } from './rank-cache.ts';

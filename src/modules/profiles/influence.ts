@@ -303,3 +303,53 @@ export async function writeInfluence(c: DuckDBConnection, q: FactsQuery): Promis
   if (changed.length) await writeCentrality(c, q.ws);
   await writeKol(c, q, changed.length ? null : targets);
 }
+
+/**
+ * Whether an incremental pass leaves every influence trait of the workspace as it is, so the
+ * influence step can be skipped (the scope's rows keep their stored values). The caller checks
+ * that the pass changed no mirror row (no merge, un-merge or new identity: owners are unchanged);
+ * then the traits can only change through the social actions of the pass's seq range
+ * (after, upTo]. They cannot when every such action of the workspace before the cutoff is an order
+ * without a `share_id` of its own whose buyer has no share touch in the 7-day attribution window
+ * before it: that order is credited to no share (it counts nowhere downstream), and an order
+ * changes nothing else (follows, friends, invites, shares, touches and cancellations all can).
+ * The touches looked for are those of any of `ids` (the scope's mirror rows; the buyer's ids are
+ * among them), by the social_actions indexes: a superset of the buyer's, so the answer errs on
+ * the side of running the step.
+ */
+export async function influenceUnchanged(
+  c: DuckDBConnection, ws: string, asOf: string, after: number, upTo: number, ids: Array<{ kind: string; value: string }>,
+): Promise<boolean> {
+  const p = new Params();
+  const { ws: wsP, cutoff } = head({ ws, asOf, scope: null, settings: DEFAULT_PROFILE_SETTINGS }, p);
+  const r = await c.runAndReadAll(
+    `select count(*) filter (where not (kind = 'order' and share_id is null))::integer as active,
+       (min(ts) filter (where kind = 'order'))::varchar as o_min, (max(ts) filter (where kind = 'order'))::varchar as o_max
+     from social_actions where seq > ${p.add(after)} and seq <= ${p.add(upTo)} and workspace_id = ${wsP} and ts < ${cutoff}`,
+    p.values,
+  );
+  const x = r.getRowObjectsJS()[0] as { active: number; o_min: string | null; o_max: string | null } | undefined;
+  if (!x) return true;
+  if (x.active > 0) return false;
+  if (x.o_min === null || x.o_max === null) return true;
+  const users = [...new Set(ids.filter((i) => i.kind === 'user_id').map((i) => i.value))];
+  const anons = [...new Set(ids.filter((i) => i.kind === 'anonymous_id').map((i) => i.value))];
+  if (!users.length && !anons.length) return true;
+  const t = new Params();
+  const lookups: string[] = [];
+  const parts: string[] = [];
+  if (users.length) {
+    lookups.push(`tu as materialized (select workspace_id, kind, ts from social_actions where user_id in ${t.inList(users)})`);
+    parts.push('select * from tu');
+  }
+  if (anons.length) {
+    lookups.push(`ta as materialized (select workspace_id, kind, ts from social_actions where anonymous_id in ${t.inList(anons)})`);
+    parts.push('select * from ta');
+  }
+  const n = await c.runAndReadAll(
+    `with ${lookups.join(', ')} select count(*)::integer as n from (${parts.join(' union all ')})
+     where workspace_id = ${t.add(ws)} and kind = 'touch' and ts > ${t.add(x.o_min)}::timestamptz - interval 7 day and ts <= ${t.add(x.o_max)}::timestamptz`,
+    t.values,
+  );
+  return ((n.getRowObjectsJS()[0] as { n: number }).n ?? 0) === 0;
+}

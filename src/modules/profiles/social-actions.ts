@@ -69,9 +69,15 @@ function extractSql(where: string): string {
 
 /** Rebuilds a workspace's social actions from its whole log (full recompute). */
 export async function rebuildSocialActions(c: DuckDBConnection, ws: string): Promise<void> {
+  // The indexes (event-store migration 7, same statements) are rebuilt after the rows, not row by row.
+  for (const [name] of INDEXES) await c.run(`drop index if exists ${name}`);
   await c.run('delete from social_actions where workspace_id = $1', [ws]);
   await c.run(`insert into social_actions (${COLS}) ${extractSql('e.workspace_id = $1')}`, [ws]);
+  for (const [name, col] of INDEXES) await c.run(`create index if not exists ${name} on social_actions (${col})`);
 }
+
+/** The ART indexes of social_actions (event-store migration 7): a person's actions by raw id. */
+const INDEXES = [['social_actions_user', 'user_id'], ['social_actions_anonymous', 'anonymous_id']] as const;
 
 /** Replaces the social actions of the events with outbox seq in (after, upTo], all workspaces (incremental pass). */
 export async function refreshSocialActions(c: DuckDBConnection, after: number, upTo: number): Promise<void> {

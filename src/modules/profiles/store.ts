@@ -45,19 +45,49 @@ export async function applyMirrorRefresh(c: DuckDBConnection, ws: string) {
   await c.run(`drop table ${MIRROR_STAGE}`);
 }
 
-/** Replaces the mirror rows of some profiles and identifiers (incremental refresh). */
-export async function replaceMirrorRows(c: DuckDBConnection, ws: string, profiles: string[], rows: MirrorRow[]) {
+/**
+ * Replaces the mirror rows of some profiles and identifiers (incremental refresh). Reads the rows
+ * first (by index) and writes nothing when they are already the same; returns whether they changed.
+ */
+export async function replaceMirrorRows(c: DuckDBConnection, ws: string, profiles: string[], rows: MirrorRow[]): Promise<boolean> {
+  const key = (kind: string, value: string, profileId: string) => `${kind}\u0001${value}\u0001${profileId}`;
+  const values = [...new Set(rows.map((r) => r.value))];
+  const p = new Params();
+  const lookups: string[] = [];
+  const parts: string[] = [];
+  if (profiles.length) {
+    lookups.push(`bp as materialized (select workspace_id, kind, value, profile_id from profile_identities where profile_id in ${p.inList(profiles)})`);
+    parts.push('select * from bp');
+  }
+  if (values.length) {
+    lookups.push(`bv as materialized (select workspace_id, kind, value, profile_id from profile_identities where value in ${p.inList(values)})`);
+    parts.push('select * from bv');
+  }
+  let old: string[] = [];
+  if (parts.length) {
+    const r = await c.runAndReadAll(
+      `with ${lookups.join(', ')} select distinct kind, value, profile_id from (${parts.join(' union all ')}) where workspace_id = ${p.add(ws)}`, p.values);
+    const cols = r.getColumnsJS();
+    const [k, v, pr] = [0, 1, 2].map((i) => (cols[i] ?? []) as string[]) as [string[], string[], string[]];
+    // Rows of the values read above that are neither the profiles' nor of the ids' kind do not count.
+    const keys = new Set(rows.map((x) => `${x.kind}\u0001${x.value}`));
+    const inScope = new Set(profiles);
+    old = k.map((_, i) => (inScope.has(pr[i]!) || keys.has(`${k[i]}\u0001${v[i]}`) ? key(k[i]!, v[i]!, pr[i]!) : '')).filter((x) => x);
+  }
+  const fresh = new Set(rows.map((r) => key(r.kind, r.value, r.profileId)));
+  if (old.length === fresh.size && old.every((x) => fresh.has(x))) return false;
   const keys = rows.map((r) => `${r.kind}\u0001${r.value}`);
   if (profiles.length) {
-    const p = new Params();
-    await c.run(`delete from profile_identities where workspace_id = ${p.add(ws)} and profile_id in ${p.inList(profiles)}`, p.values);
+    const d = new Params();
+    await c.run(`delete from profile_identities where workspace_id = ${d.add(ws)} and profile_id in ${d.inList(profiles)}`, d.values);
   }
   if (keys.length) {
-    const p = new Params();
-    await c.run(`delete from profile_identities where workspace_id = ${p.add(ws)} and value in ${p.inList([...new Set(rows.map((r) => r.value))])}
-      and kind || chr(1) || value in (select unnest(${p.list(keys)}))`, p.values);
+    const d = new Params();
+    await c.run(`delete from profile_identities where workspace_id = ${d.add(ws)} and value in ${d.inList(values)}
+      and kind || chr(1) || value in (select unnest(${d.list(keys)}))`, d.values);
   }
   await appendMirrorRows(c, ws, rows);
+  return true;
 }
 
 /** Mirror profiles holding any of these identifiers. */
@@ -99,6 +129,24 @@ export async function scopeOf(c: DuckDBConnection, ws: string, profiles: string[
   return { profiles, userIds, anonymousIds, otherUserIds };
 }
 
+/** The influence columns of computed_traits (influence.ts writes them). */
+const INFLUENCE_COLS: Array<[string, string]> = [
+  ['followers', 'integer'], ['following', 'integer'], ['friends', 'integer'], ['invites_sent', 'integer'], ['invites_accepted', 'integer'],
+  ['shares', 'integer'], ['share_clicks', 'integer'], ['downstream_orders', 'integer'], ['downstream_gmv', 'decimal(18,2)'],
+  ['centrality', 'double'], ['centrality_percentile', 'double'], ['is_kol', 'boolean'],
+];
+
+export interface WriteTraitsOptions {
+  /**
+   * The scope's influence traits cannot have changed, nor anyone else's (influence.ts,
+   * `influenceUnchanged`): the scope's rows keep their stored influence columns and the influence
+   * step does not run.
+   */
+  keepInfluence?: boolean;
+  /** Called after each phase (timings). */
+  mark?: (phase: string) => void;
+}
+
 /**
  * Replaces the computed traits and lifecycle history of the scope (null = the whole workspace):
  * the history rows given, one traits row per mirror profile from the facts query (with the
@@ -107,10 +155,13 @@ export async function scopeOf(c: DuckDBConnection, ws: string, profiles: string[
  * (influence.ts: of the scope and of the profiles its social actions reach; centrality workspace-wide
  * when the graph changed).
  */
-export async function writeTraits(c: DuckDBConnection, q: FactsQuery, history: Map<string, StageChange[]>, model: ChurnModel | null): Promise<void> {
+export async function writeTraits(c: DuckDBConnection, q: FactsQuery, history: Map<string, StageChange[]>, model: ChurnModel | null, o: WriteTraitsOptions = {}): Promise<void> {
+  const mark = o.mark ?? (() => undefined);
+  const keep = !!(o.keepInfluence && q.scope);
   const d = new Params();
   const scoped = `workspace_id = ${d.add(q.ws)}${q.scope ? ` and profile_id in ${d.inList(q.scope.profiles)}` : ''}`;
-  await c.run(`delete from computed_traits where ${scoped}`, d.values);
+  // Kept influence columns come back from the delete (as text: exact for every type) and go into the insert.
+  const del = await c.runAndReadAll(`delete from computed_traits where ${scoped}${keep ? ` returning profile_id, ${INFLUENCE_COLS.map(([k]) => `${k}::varchar`).join(', ')}` : ''}`, d.values);
   await c.run(`delete from lifecycle_history where ${scoped}`, d.values);
   const a = await c.createAppender('lifecycle_history');
   for (const [profileId, changes] of history) {
@@ -124,24 +175,39 @@ export async function writeTraits(c: DuckDBConnection, q: FactsQuery, history: M
     }
   }
   a.closeSync();
+  mark('traits delete');
   const b = factsParts({ ...q, parts: 'all' });
   const p = b.params;
   const churn = model ? `case when f.orders > 0 then ${churnSql(model, (v) => `${p.add(v)}::double`)} end` : 'null::double';
   const wsP = p.add(q.ws);
   const lc = `lc as (select profile_id, arg_max(stage, day) as stage, max(day) as since from lifecycle_history
     where workspace_id = ${wsP} ${q.scope ? `and profile_id in ${p.inList(q.scope.profiles)}` : ''} group by profile_id)`;
+  const ctes = [...b.ctes, lc];
+  let kept = '';
+  let keptJoin = '';
+  if (keep) {
+    const cols = del.getColumnsJS();
+    const lists = [0, ...INFLUENCE_COLS.map((_, i) => i + 1)].map((i) => p.list(((cols[i] ?? []) as Array<string | null>) as string[]));
+    ctes.push(`kept as (select unnest(${lists[0]}) as profile_id, ${INFLUENCE_COLS.map(([k, t], i) => `unnest(${lists[i + 1]})::${t} as ${k}`).join(', ')})`);
+    kept = `, ${INFLUENCE_COLS.map(([k]) => `kept.${k}`).join(', ')}`;
+    keptJoin = 'left join kept on kept.profile_id = f.profile_id';
+  }
   await c.run(
     `insert into computed_traits by name
-     with ${[...b.ctes, lc].join(',\n')}
+     with ${ctes.join(',\n')}
      select f.* exclude (lifecycle_stage), coalesce(lc.stage, f.lifecycle_stage) as lifecycle_stage, lc.since as lifecycle_since,
-       ${churn} as churn_probability
-     from (${b.select}) f left join lc on lc.profile_id = f.profile_id`,
+       ${churn} as churn_probability${kept}
+     from (${b.select}) f left join lc on lc.profile_id = f.profile_id ${keptJoin}`,
     p.values,
   );
+  mark('facts');
   // Workspace-relative scores: for a scope only the rows whose score can change (rank-cache.ts), same result.
   if (q.scope) await rescoreScope(c, q.ws, q.scope.profiles);
   else await rescoreAll(c, q.ws);
+  mark('rescore');
+  if (keep) return;
   await writeInfluence(c, q);
+  mark('influence');
 }
 
 export interface TraitsRun {
