@@ -51,7 +51,7 @@ const { values: args } = parseArgs({
 const log = (s: string) => process.stderr.write(s + '\n');
 const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
 
-interface PassSample { kind: string; ms: number }
+interface PassSample { kind: string; ms: number; phases: Record<string, number> }
 
 async function fullRecompute(op: OpStore, es: EventStoreDb, asOf: string, label: string): Promise<RecomputeResult> {
   log(`full recompute (${label}), load ${load()} ...`);
@@ -82,7 +82,7 @@ async function incremental(op: OpStore, es: EventStoreDb, asOf: string, passes: 
   await es.write((c) => setTraitsCursor(c, seq));
   const at = new Date(Date.parse(asOf + 'T12:00:00Z'));
   const kinds = ['Product Viewed', 'Product Added', 'Order Completed', 'Product Viewed'];
-  const step = () => traitsStep(op, es, { today: () => asOf, checkEveryMs: 3_600_000, maxDutyCycle: 1 });
+  const step = (timings?: Record<string, number>) => traitsStep(op, es, { today: () => asOf, checkEveryMs: 3_600_000, maxDutyCycle: 1, timings });
   await step(); // first pass: looks for stale runs and un-merges (then every hour)
   const samples: PassSample[] = [];
   const touched: string[] = [];
@@ -99,12 +99,13 @@ async function incremental(op: OpStore, es: EventStoreDb, asOf: string, passes: 
     await appendEvents(es, [{ seq, workspaceId: WS, body: normalizeMessage(m, 0, at) }]);
     // The projector has nothing to change for a known person's event: its cursor moves on.
     await setCursor(op, PROJECTOR, seq);
+    const phases: Record<string, number> = {};
     const t0 = performance.now();
-    const n = await step();
+    const n = await step(phases);
     const ms = performance.now() - t0;
     const after = (await es.read<{ n: number }>('select events_total::integer as n from computed_traits where workspace_id = $1 and user_id = $2', [WS, p.user_id]))[0]?.n ?? 0;
     if (n !== 1 || after !== before + 1) throw new Error(`pass ${i}: covered ${n} events, events_total ${before} -> ${after}`);
-    samples.push({ kind, ms });
+    samples.push({ kind, ms, phases });
     touched.push(p.user_id);
     if ((i + 1) % 50 === 0) log(`  ${i + 1} passes, median so far ${fmt(median(samples.map((s) => s.ms)), 1)} ms`);
   }
@@ -139,6 +140,11 @@ async function main() {
   const all = stats(inc.samples.map((s) => s.ms));
   const perKind = Object.fromEntries([...new Set(inc.samples.map((s) => s.kind))].map((k) => [k, stats(inc.samples.filter((s) => s.kind === k).map((s) => s.ms))]));
   log(`incremental: p50 ${fmt(all.p50, 1)} ms, p99 ${fmt(all.p99, 1)} ms, max ${fmt(all.max, 1)} ms; ${JSON.stringify(perKind)}`);
+  // Per phase of the pass (traitsStep's timings; a phase a pass skipped counts 0 for it).
+  const phaseNames = [...new Set(inc.samples.flatMap((s) => Object.keys(s.phases)))];
+  const perPhase = Object.fromEntries(phaseNames.map((k) => [k, stats(inc.samples.map((s) => s.phases[k] ?? 0))]));
+  const withInfluence = inc.samples.filter((s) => 'influence' in s.phases).length;
+  log(`phases (ms): ${phaseNames.map((k) => `${k} p50 ${fmt(perPhase[k]!.p50, 1)} / p99 ${fmt(perPhase[k]!.p99, 1)}`).join('; ')}; influence step in ${withInfluence} of ${inc.samples.length} passes`);
 
   await es.write((c) => c.run('create or replace table bench_after_incremental as select * from computed_traits where workspace_id = $1', [WS]));
   const full2 = await fullRecompute(op, es, asOf, 'second: after the passes, churn model reused');
@@ -164,6 +170,8 @@ async function main() {
     `| full recompute, second (model reused) | ${fmt(full2.ms / 1000, 1)} s | < 60 s: ${full2.ms < 60_000 ? 'met' : 'MISSED'} |`,
     `| incremental pass after one event (${all.n}) | p50 ${fmt(all.p50, 1)} ms, p99 ${fmt(all.p99, 1)} ms, max ${fmt(all.max, 1)} ms | p99 < 50 ms: ${all.p99 < 50 ? 'met' : 'MISSED'} |`,
     ...Object.entries(perKind).map(([k, s]) => `| … ${k} (${s.n}) | p50 ${fmt(s.p50, 1)} ms, p99 ${fmt(s.p99, 1)} ms | |`),
+    ...Object.entries(perPhase).map(([k, s]) => `| … phase ${k} | p50 ${fmt(s.p50, 1)} ms, p99 ${fmt(s.p99, 1)} ms, max ${fmt(s.max, 1)} ms | |`),
+    `| … passes that ran the influence step | ${withInfluence} of ${inc.samples.length} | |`,
     `| incremental == full recompute | ${exact ? 'every row equal' : 'DIFFERENT'} | |`,
     preview
       ? `| preview of a 5-condition rule (${preview.reps} runs) | median ${fmt(preview.median, 0)} ms, p99 ${fmt(preview.p99, 0)} ms, ${fmt(preview.count)} profiles | < 1 s: ${preview.median < 1000 ? 'met' : 'MISSED'} |`
@@ -173,7 +181,7 @@ async function main() {
   ];
   process.stdout.write(lines.join('\n') + '\n');
   const outFile = args.out ?? path.join(ROOT, '.bench-data', `segments-${m.date.replace(/[:.]/g, '-')}.json`);
-  fs.writeFileSync(outFile, JSON.stringify({ machine: m, world, migrateMs, full: [full1, full2], incremental: { all, perKind, samples: inc.samples }, exact, preview }, null, 2));
+  fs.writeFileSync(outFile, JSON.stringify({ machine: m, world, migrateMs, full: [full1, full2], incremental: { all, perKind, perPhase, withInfluence, samples: inc.samples }, exact, preview }, null, 2));
   log(`results written to ${path.relative(ROOT, outFile)}`);
   if (!exact || full1.ms >= 60_000 || all.p99 >= 50 || (preview && preview.median >= 1000)) process.exitCode = 1;
 }

@@ -5,7 +5,7 @@ import { isAppError } from '../platform/errors.ts';
 import { eventStoreCursor } from '../modules/events/index.ts';
 import { getCursor } from '../modules/ingest/index.ts';
 import {
-  forgetRanks, getChurnModel, getRun, getTraitsCursor, influenceUnchanged, listRuns, mirrorProfilesOf, refreshSocialActions, replaceMirrorRows, setMergesChecked, setTraitsCursor,
+  forgetRanks, getChurnModel, getRun, getTraitsCursor, influenceChanges, listRuns, mirrorProfilesOf, refreshSocialActions, replaceMirrorRows, setMergesChecked, setTraitsCursor,
 } from '../modules/profiles/index.ts';
 import { PROJECTOR } from './project-events.ts';
 import { identitiesOfProfiles, profilesOfIds, unmergedSince } from './traits-identities.ts';
@@ -143,10 +143,10 @@ async function updateWorkspace(
       const mirrorChanged = await replaceMirrorRows(c, ws, scope, rows);
       mark('mirror');
       // The influence step only when the pass can have changed an influence trait (influence.ts).
-      const keepInfluence = !mirrorChanged && !un.profiles.length && range !== null
-        && await influenceUnchanged(c, ws, run.asOf, range.after, range.upTo, rows);
+      const influence = mirrorChanged || un.profiles.length || range === null
+        ? 'all' : await influenceChanges(c, ws, run.asOf, range.after, range.upTo, rows);
       mark('influence check');
-      await recomputeProfiles(c, ws, scope, run.asOf, run.settings, model, { keepInfluence, mark });
+      await recomputeProfiles(c, ws, scope, run.asOf, run.settings, model, { influence, mark });
       if (un.latest && un.latest !== run.mergesCheckedAt) await setMergesChecked(c, ws, un.latest);
     });
     mark('commit');

@@ -20,6 +20,6 @@ export {
 } from './read.ts';
 export { buyerTraitColumns, traitsOfProfiles, traitColumnsPresent, NUMERIC_TRAIT_COLUMNS, EXPORT_TRAIT_COLUMNS, type TraitColumns } from './columns.ts';
 export { rebuildSocialActions, refreshSocialActions } from './social-actions.ts';
-export { influenceUnchanged } from './influence.ts';
+export { influenceChanges } from './influence.ts';
 export { pagerank, PAGERANK_DAMPING, PAGERANK_TOLERANCE, PAGERANK_MAX_ITERATIONS, type PageRankResult } from './pagerank.ts';
 export { forgetRanks, rescoreAll, rescoreScope, MAX_INCREMENTAL } from './rank-cache.ts';

@@ -44,6 +44,9 @@ function byActor(p: Params, scope: Scope | null, x: string): string {
   return parts.length ? `(${parts.join(' or ')})` : 'false';
 }
 
+/** The social actions that make graph edges. */
+const EDGE_KINDS = ['follow', 'unfollow', 'friend', 'unfriend', 'invite_accepted'];
+
 /** The profile-level edges as of the day (with an endpoint in the scope, when there is one): `select type, src, dst`. */
 function edgesSql(q: FactsQuery, p: Params): string {
   const { ws, cutoff } = head(q, p);
@@ -58,7 +61,7 @@ function edgesSql(q: FactsQuery, p: Params): string {
       select x.kind, x.seq, x.ts, coalesce('u:' || x.user_id, 'a:' || x.anonymous_id) as me, 'u:' || x.other_user_id as other,
         ${ownerId('x')} as me_p, o.profile_id as other_p
       from social_actions x ${owner('x', ws)} ${pi('o', ws, 'user_id', 'x.other_user_id')}
-      where x.workspace_id = ${ws} and x.ts < ${cutoff} and x.kind in ('follow', 'unfollow', 'friend', 'unfriend', 'invite_accepted')
+      where x.workspace_id = ${ws} and x.ts < ${cutoff} and x.kind in (${EDGE_KINDS.map((k) => `'${k}'`).join(', ')})
         and x.other_user_id is not null and coalesce(x.user_id, x.anonymous_id) is not null ${filter}),
     fol as (select * from m where kind in ('follow', 'unfollow') qualify row_number() over (partition by me, other order by ts desc, seq desc) = 1),
     fr as (select * from m where kind in ('friend', 'unfriend') qualify row_number() over (partition by least(me, other), greatest(me, other) order by ts desc, seq desc) = 1)
@@ -289,9 +292,10 @@ async function writeKol(c: DuckDBConnection, q: FactsQuery, targets: string[] | 
  * counts and downstream of every profile whose values can have changed, PageRank when the graph
  * changed, then centrality and KOL. On the caller's write transaction.
  */
-export async function writeInfluence(c: DuckDBConnection, q: FactsQuery): Promise<void> {
+export async function writeInfluence(c: DuckDBConnection, q: FactsQuery, o: { graphUnchanged?: boolean } = {}): Promise<void> {
   const depth = (q.settings.influence ?? DEFAULT_PROFILE_SETTINGS.influence).depth;
-  const changed = await refreshEdges(c, q);
+  // A scoped pass that cannot have changed an edge (influenceChanges: 'counts') keeps the graph.
+  const changed = q.scope && o.graphUnchanged ? [] : await refreshEdges(c, q);
   if (!q.scope || changed === 'all') {
     await writeCounts(c, q, null, depth);
     await writeCentrality(c, q.ws);
@@ -305,36 +309,40 @@ export async function writeInfluence(c: DuckDBConnection, q: FactsQuery): Promis
 }
 
 /**
- * Whether an incremental pass leaves every influence trait of the workspace as it is, so the
- * influence step can be skipped (the scope's rows keep their stored values). The caller checks
- * that the pass changed no mirror row (no merge, un-merge or new identity: owners are unchanged);
- * then the traits can only change through the social actions of the pass's seq range
- * (after, upTo]. They cannot when every such action of the workspace before the cutoff is an order
- * without a `share_id` of its own whose buyer has no share touch in the 7-day attribution window
- * before it: that order is credited to no share (it counts nowhere downstream), and an order
- * changes nothing else (follows, friends, invites, shares, touches and cancellations all can).
- * The touches looked for are those of any of `ids` (the scope's mirror rows; the buyer's ids are
- * among them), by the social_actions indexes: a superset of the buyer's, so the answer errs on
- * the side of running the step.
+ * What an incremental pass can have changed in the influence traits, so that the influence step
+ * (or its graph part) can be skipped. The caller checks that the pass changed no mirror row (no
+ * merge, un-merge or new identity: every action keeps its owner); then the traits can only change
+ * through the social actions of the pass's seq range (after, upTo], before the cutoff:
+ *
+ * - 'none' when every such action is an order without a `share_id` of its own whose buyer has no
+ *   share touch in the 7-day attribution window before it: it is credited to no share (counts
+ *   nowhere downstream), and an order changes nothing else. The touches looked for are those of
+ *   any of `ids` (the scope's mirror rows, the buyer's among them) by the social_actions indexes:
+ *   a superset of the buyer's, so the answer errs on the side of running the step;
+ * - 'counts' when no action is a follow, unfollow, friend, unfriend or accepted invite: the graph
+ *   (influence_edges, hence centrality) is unchanged, counts and downstream may not be;
+ * - 'all' otherwise.
  */
-export async function influenceUnchanged(
+export async function influenceChanges(
   c: DuckDBConnection, ws: string, asOf: string, after: number, upTo: number, ids: Array<{ kind: string; value: string }>,
-): Promise<boolean> {
+): Promise<'none' | 'counts' | 'all'> {
   const p = new Params();
   const { ws: wsP, cutoff } = head({ ws, asOf, scope: null, settings: DEFAULT_PROFILE_SETTINGS }, p);
   const r = await c.runAndReadAll(
-    `select count(*) filter (where not (kind = 'order' and share_id is null))::integer as active,
+    `select count(*) filter (where kind in (${EDGE_KINDS.map((k) => `'${k}'`).join(', ')}))::integer as edges,
+       count(*) filter (where not (kind = 'order' and share_id is null))::integer as active,
        (min(ts) filter (where kind = 'order'))::varchar as o_min, (max(ts) filter (where kind = 'order'))::varchar as o_max
      from social_actions where seq > ${p.add(after)} and seq <= ${p.add(upTo)} and workspace_id = ${wsP} and ts < ${cutoff}`,
     p.values,
   );
-  const x = r.getRowObjectsJS()[0] as { active: number; o_min: string | null; o_max: string | null } | undefined;
-  if (!x) return true;
-  if (x.active > 0) return false;
-  if (x.o_min === null || x.o_max === null) return true;
+  const x = r.getRowObjectsJS()[0] as { edges: number; active: number; o_min: string | null; o_max: string | null } | undefined;
+  if (!x) return 'none';
+  if (x.edges > 0) return 'all';
+  if (x.active > 0) return 'counts';
+  if (x.o_min === null || x.o_max === null) return 'none';
   const users = [...new Set(ids.filter((i) => i.kind === 'user_id').map((i) => i.value))];
   const anons = [...new Set(ids.filter((i) => i.kind === 'anonymous_id').map((i) => i.value))];
-  if (!users.length && !anons.length) return true;
+  if (!users.length && !anons.length) return 'none';
   const t = new Params();
   const lookups: string[] = [];
   const parts: string[] = [];
@@ -351,5 +359,5 @@ export async function influenceUnchanged(
      where workspace_id = ${t.add(ws)} and kind = 'touch' and ts > ${t.add(x.o_min)}::timestamptz - interval 7 day and ts <= ${t.add(x.o_max)}::timestamptz`,
     t.values,
   );
-  return ((n.getRowObjectsJS()[0] as { n: number }).n ?? 0) === 0;
+  return ((n.getRowObjectsJS()[0] as { n: number }).n ?? 0) === 0 ? 'none' : 'counts';
 }

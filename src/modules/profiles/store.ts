@@ -138,11 +138,11 @@ const INFLUENCE_COLS: Array<[string, string]> = [
 
 export interface WriteTraitsOptions {
   /**
-   * The scope's influence traits cannot have changed, nor anyone else's (influence.ts,
-   * `influenceUnchanged`): the scope's rows keep their stored influence columns and the influence
-   * step does not run.
+   * What the pass can have changed in the influence traits (influence.ts, `influenceChanges`):
+   * 'none': the scope's rows keep their stored influence columns and the influence step does not
+   * run; 'counts': the graph is kept (no edges recomputed, no PageRank); 'all' (default): the step.
    */
-  keepInfluence?: boolean;
+  influence?: 'none' | 'counts' | 'all';
   /** Called after each phase (timings). */
   mark?: (phase: string) => void;
 }
@@ -157,7 +157,7 @@ export interface WriteTraitsOptions {
  */
 export async function writeTraits(c: DuckDBConnection, q: FactsQuery, history: Map<string, StageChange[]>, model: ChurnModel | null, o: WriteTraitsOptions = {}): Promise<void> {
   const mark = o.mark ?? (() => undefined);
-  const keep = !!(o.keepInfluence && q.scope);
+  const keep = !!(o.influence === 'none' && q.scope);
   const d = new Params();
   const scoped = `workspace_id = ${d.add(q.ws)}${q.scope ? ` and profile_id in ${d.inList(q.scope.profiles)}` : ''}`;
   // Kept influence columns come back from the delete (as text: exact for every type) and go into the insert.
@@ -206,7 +206,7 @@ export async function writeTraits(c: DuckDBConnection, q: FactsQuery, history: M
   else await rescoreAll(c, q.ws);
   mark('rescore');
   if (keep) return;
-  await writeInfluence(c, q);
+  await writeInfluence(c, q, { graphUnchanged: o.influence === 'counts' });
   mark('influence');
 }
 
