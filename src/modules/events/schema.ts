@@ -133,6 +133,16 @@ const MIGRATIONS: Array<{ version: number; sql: string[] }> = [
       `create index if not exists social_actions_anonymous on social_actions (anonymous_id)`,
     ],
   },
+  {
+    // A profile's computed traits and lifecycle history by ART index (the incremental traits pass:
+    // its deletes, reads and updates filter on profile_id alone). The full recompute drops and
+    // recreates them around its rewrite (src/modules/profiles/store.ts: the same statements).
+    version: 8,
+    sql: [
+      `create index if not exists computed_traits_profile on computed_traits (profile_id)`,
+      `create index if not exists lifecycle_history_profile on lifecycle_history (profile_id)`,
+    ],
+  },
 ];
 
 export async function migrateEventStore(db: EventStoreDb): Promise<number[]> {

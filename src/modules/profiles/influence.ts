@@ -1,5 +1,5 @@
 import { listValue, type DuckDBConnection } from '@duckdb/node-api';
-import { Params } from './params.ts';
+import { Params, profileIn } from './params.ts';
 import { pagerank } from './pagerank.ts';
 import { DEFAULT_PROFILE_SETTINGS } from './settings.ts';
 import type { FactsQuery, Scope } from './facts.ts';
@@ -153,13 +153,13 @@ const shareDefs = (ws: string, cutoff: string) => `sd0 as (
 async function writeCounts(c: DuckDBConnection, q: FactsQuery, targets: string[] | null, depth: number): Promise<void> {
   const p = new Params();
   const { ws, cutoff } = head(q, p);
-  const tgt = `select profile_id from computed_traits where workspace_id = ${ws}${targets ? ` and profile_id in (select unnest(${p.list(targets)}))` : ''}`;
+  const tgt = targets ? `select profile_id from computed_traits where ${profileIn(p, targets)}` : `select profile_id from computed_traits where workspace_id = ${ws}`;
   // Rows of social_actions of the targets' ids (all rows without targets).
   const ofTargets = (x: string) => targets
     ? `(${x}.user_id in (select value from tid where kind = 'user_id') or ${x}.anonymous_id in (select value from tid where kind = 'anonymous_id'))`
     : 'true';
   const sql = `with recursive
-    tgt as (${tgt}),
+    tgt as materialized (${tgt}),
     tid as (select kind, value from profile_identities where workspace_id = ${ws} and profile_id in (select profile_id from tgt)),
     e_out as (
       select src as profile_id, count(*) filter (where type = 'follow') as following, count(*) filter (where type = 'friend') as friends,
@@ -217,12 +217,12 @@ async function writeCounts(c: DuckDBConnection, q: FactsQuery, targets: string[]
       coalesce(dwn.gmv, 0)::decimal(18,2) as downstream_gmv
     from tgt t left join e_in using (profile_id) left join e_out using (profile_id) left join inv using (profile_id)
       left join shc using (profile_id) left join clicks using (profile_id) left join dwn using (profile_id)`;
-  const wsP = p.add(q.ws);
+  const rows = targets ? profileIn(p, targets, 't') : `t.workspace_id = ${p.add(q.ws)}`;
   await c.run(
     `update computed_traits t set followers = x.followers, following = x.following, friends = x.friends, invites_sent = x.invites_sent,
        invites_accepted = x.invites_accepted, shares = x.shares, share_clicks = x.share_clicks,
        downstream_orders = x.downstream_orders, downstream_gmv = x.downstream_gmv
-     from (${sql}) x where t.workspace_id = ${wsP} and t.profile_id = x.profile_id`,
+     from (${sql}) x where ${rows} and t.profile_id = x.profile_id`,
     p.values,
   );
 }
@@ -273,15 +273,17 @@ async function writeKol(c: DuckDBConnection, q: FactsQuery, targets: string[] | 
   const ws = p.add(q.ws);
   const minF = p.add(kol.minFollowers);
   const pct = kol.minCentralityPercentile === null ? 'false' : `c.percentile >= ${p.add(kol.minCentralityPercentile)}`;
-  const only = targets ? `and ct.profile_id in (select unnest(${p.list(targets)}))` : '';
+  // The targets' rows by index (a materialized lookup: no other filter is pushed into it).
+  const ct = targets ? `with ct as materialized (select workspace_id, profile_id, followers from computed_traits where ${profileIn(p, targets)})` : '';
+  const rows = targets ? profileIn(p, targets, 't') : `t.workspace_id = ${ws}`;
   await c.run(
     `update computed_traits t set centrality = x.c, centrality_percentile = x.p, is_kol = x.k
-     from (
+     from (${ct}
        select ct.profile_id, coalesce(c.centrality, 0) as c, c.percentile as p,
          (coalesce(ct.followers, 0) >= ${minF} or coalesce(${pct}, false)) as k
-       from computed_traits ct left join influence_centrality c on c.workspace_id = ct.workspace_id and c.profile_id = ct.profile_id
-       where ct.workspace_id = ${ws} ${only}) x
-     where t.workspace_id = ${ws} and t.profile_id = x.profile_id
+       from ${targets ? 'ct' : 'computed_traits ct'} left join influence_centrality c on c.workspace_id = ct.workspace_id and c.profile_id = ct.profile_id
+       where ct.workspace_id = ${ws}) x
+     where ${rows} and t.profile_id = x.profile_id
        and (t.centrality is distinct from x.c or t.centrality_percentile is distinct from x.p or t.is_kol is distinct from x.k)`,
     p.values,
   );

@@ -14,6 +14,11 @@ export class Params {
     this.values.push(listValue(v));
     return `$${this.values.length}::varchar[]`;
   }
+  /** A list of numbers (cast it in the SQL). */
+  ints(v: number[]): string {
+    this.values.push(listValue(v));
+    return `$${this.values.length}`;
+  }
   /**
    * `(…)` for `col in (…)`: one parameter per value up to IN_LIST_MAX values, so DuckDB sees a
    * constant IN filter and answers it from an ART index on the column (event-store migration 6);
@@ -23,4 +28,15 @@ export class Params {
     if (!v.length || v.length > IN_LIST_MAX) return `(select unnest(${this.list(v)}))`;
     return `(${v.map((x) => this.add(x)).join(', ')})`;
   }
+}
+
+/**
+ * `profile_id in (…)` for the rows of some profiles in the profile-keyed tables (computed_traits,
+ * lifecycle_history), without a workspace filter: a profile id is unique across workspaces (the
+ * operational store's `profiles.id` primary key), so the workspace filter adds nothing, and without
+ * it the IN is the scan's only filter, which DuckDB answers from the ART index on `profile_id`
+ * (event-store migration 8) instead of scanning the table.
+ */
+export function profileIn(p: Params, profiles: string[], alias?: string): string {
+  return `${alias ? alias + '.' : ''}profile_id in ${p.inList(profiles)}`;
 }

@@ -1,5 +1,5 @@
-import { listValue, type DuckDBConnection } from '@duckdb/node-api';
-import { Params } from './params.ts';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { Params, profileIn } from './params.ts';
 import { PROFILE_ORDER, qcutBin, rescoreStatements, rfmSegment } from './rfm.ts';
 
 /**
@@ -139,7 +139,7 @@ async function rescoreScopeWith(c: DuckDBConnection, ws: string, profiles: strin
   const r = await c.runAndReadAll(
     `select profile_id, user_id, anonymous_id, rfm_frequency > 0 as buyer, rfm_recency_days::double as r, rfm_frequency::double as f,
        (rfm_monetary * 100)::bigint::double as m, typical_price as band
-     from computed_traits where workspace_id = ${sp.add(ws)} and profile_id in ${sp.inList(profiles)}`,
+     from computed_traits where ${profileIn(sp, profiles)}`,
     sp.values,
   );
   const rows = r.getRowObjectsJS() as Array<{ profile_id: string; user_id: string | null; anonymous_id: string | null; buyer: boolean | null; r: number | null; f: number | null; m: number | null; band: number | null }>;
@@ -205,20 +205,23 @@ async function rescoreScopeWith(c: DuckDBConnection, ws: string, profiles: strin
       ms.push(ranks.m.byProfile.get(p)!.bin);
       segs.push(rfmSegment(rr, ff));
     }
+    const u = new Params();
     await c.run(
       `update computed_traits t set r_score = s.r, f_score = s.f, m_score = s.m, rfm_cell = s.r::varchar || s.f::varchar || s.m::varchar, rfm_segment = s.seg
-       from (select unnest($2::varchar[]) as profile_id, unnest($3::tinyint[]) as r, unnest($4::tinyint[]) as f, unnest($5::tinyint[]) as m, unnest($6::varchar[]) as seg) s
-       where t.workspace_id = $1 and t.profile_id = s.profile_id`,
-      [ws, listValue(ids), listValue(rs), listValue(fs), listValue(ms), listValue(segs)],
+       from (select unnest(${u.list(ids)}) as profile_id, unnest(${u.ints(rs)}::tinyint[]) as r, unnest(${u.ints(fs)}::tinyint[]) as f,
+         unnest(${u.ints(ms)}::tinyint[]) as m, unnest(${u.list(segs)}) as seg) s
+       where ${profileIn(u, ids, 't')} and t.profile_id = s.profile_id`,
+      u.values,
     );
   }
   if (bandDirty.size) {
     const ids = [...bandDirty];
+    const u = new Params();
     await c.run(
       `update computed_traits t set price_band = s.band
-       from (select unnest($2::varchar[]) as profile_id, unnest($3::varchar[]) as band) s
-       where t.workspace_id = $1 and t.profile_id = s.profile_id`,
-      [ws, listValue(ids), listValue(ids.map((p) => BANDS[ranks.band.byProfile.get(p)!.bin - 1]!))],
+       from (select unnest(${u.list(ids)}) as profile_id, unnest(${u.list(ids.map((p) => BANDS[ranks.band.byProfile.get(p)!.bin - 1]!))}) as band) s
+       where ${profileIn(u, ids, 't')} and t.profile_id = s.profile_id`,
+      u.values,
     );
   }
   // The arrays must describe the table: a different count of buyers or priced rows means a change

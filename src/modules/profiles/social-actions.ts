@@ -72,7 +72,8 @@ export async function rebuildSocialActions(c: DuckDBConnection, ws: string): Pro
   // The indexes (event-store migration 7, same statements) are rebuilt after the rows, not row by row.
   for (const [name] of INDEXES) await c.run(`drop index if exists ${name}`);
   await c.run('delete from social_actions where workspace_id = $1', [ws]);
-  await c.run(`insert into social_actions (${COLS}) ${extractSql('e.workspace_id = $1')}`, [ws]);
+  // In seq order, so that a pass's delete of its seq range reads one zone of the table.
+  await c.run(`insert into social_actions (${COLS}) select * from (${extractSql('e.workspace_id = $1')}) order by seq`, [ws]);
   for (const [name, col] of INDEXES) await c.run(`create index if not exists ${name} on social_actions (${col})`);
 }
 

@@ -1,7 +1,7 @@
 import { DuckDBDateValue, type DuckDBConnection } from '@duckdb/node-api';
 import type { EventStoreDb } from '../../platform/eventstore/duckdb.ts';
 import { factsParts, type FactsQuery, type Scope } from './facts.ts';
-import { Params } from './params.ts';
+import { Params, profileIn } from './params.ts';
 import { churnSql, type ChurnModel, type ChurnMetrics } from './churn.ts';
 import { rescoreAll, rescoreScope } from './rank-cache.ts';
 import { writeInfluence } from './influence.ts';
@@ -159,7 +159,10 @@ export async function writeTraits(c: DuckDBConnection, q: FactsQuery, history: M
   const mark = o.mark ?? (() => undefined);
   const keep = !!(o.influence === 'none' && q.scope);
   const d = new Params();
-  const scoped = `workspace_id = ${d.add(q.ws)}${q.scope ? ` and profile_id in ${d.inList(q.scope.profiles)}` : ''}`;
+  const scoped = q.scope ? profileIn(d, q.scope.profiles) : `workspace_id = ${d.add(q.ws)}`;
+  // A full write drops the profile_id indexes and builds them again at the end (cheaper than
+  // maintaining them row by row for a million rows).
+  if (!q.scope) for (const [name] of PROFILE_INDEXES) await c.run(`drop index if exists ${name}`);
   // Kept influence columns come back from the delete (as text: exact for every type) and go into the insert.
   const del = await c.runAndReadAll(`delete from computed_traits where ${scoped}${keep ? ` returning profile_id, ${INFLUENCE_COLS.map(([k]) => `${k}::varchar`).join(', ')}` : ''}`, d.values);
   await c.run(`delete from lifecycle_history where ${scoped}`, d.values);
@@ -179,9 +182,8 @@ export async function writeTraits(c: DuckDBConnection, q: FactsQuery, history: M
   const b = factsParts({ ...q, parts: 'all' });
   const p = b.params;
   const churn = model ? `case when f.orders > 0 then ${churnSql(model, (v) => `${p.add(v)}::double`)} end` : 'null::double';
-  const wsP = p.add(q.ws);
   const lc = `lc as (select profile_id, arg_max(stage, day) as stage, max(day) as since from lifecycle_history
-    where workspace_id = ${wsP} ${q.scope ? `and profile_id in ${p.inList(q.scope.profiles)}` : ''} group by profile_id)`;
+    where ${q.scope ? profileIn(p, q.scope.profiles) : `workspace_id = ${p.add(q.ws)}`} group by profile_id)`;
   const ctes = [...b.ctes, lc];
   let kept = '';
   let keptJoin = '';
@@ -208,7 +210,11 @@ export async function writeTraits(c: DuckDBConnection, q: FactsQuery, history: M
   if (keep) return;
   await writeInfluence(c, q, { graphUnchanged: o.influence === 'counts' });
   mark('influence');
+  if (!q.scope) for (const [name, table] of PROFILE_INDEXES) await c.run(`create index if not exists ${name} on ${table} (profile_id)`);
 }
+
+/** The ART indexes on profile_id (event-store migration 8, the same statements): a scope's rows by index. */
+const PROFILE_INDEXES = [['computed_traits_profile', 'computed_traits'], ['lifecycle_history_profile', 'lifecycle_history']] as const;
 
 export interface TraitsRun {
   workspaceId: string;
