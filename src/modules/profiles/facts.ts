@@ -30,8 +30,10 @@ const iso = (ms: number) => new Date(ms).toISOString();
  * for the events that use them; `prop(k)` / `dbl(k)` read them back from the `props` list.
  */
 const PROPS = ['order_id', 'total', 'revenue', 'coupon', 'discount', 'category', 'brand'] as const;
-const PROP_EVENTS = `'Order Completed', 'Order Refunded', 'Order Cancelled', 'Product Viewed', 'Product Added'`;
-const PROPS_SQL = `case when e.event in (${PROP_EVENTS}) then json_extract_string(e.body, [${PROPS.map((k) => `'$.properties.${k}'`).join(', ')}]) end as props`;
+const ORDER_EVENTS = `'Order Completed', 'Order Refunded', 'Order Cancelled'`;
+/** The properties of the events that use them: the order events, and the product events for the interests ('all' only). */
+const propsSql = (mode: 'all' | 'features' | 'days') =>
+  `case when e.event in (${ORDER_EVENTS}${mode === 'all' ? `, 'Product Viewed', 'Product Added'` : ''}) then json_extract_string(e.body, [${PROPS.map((k) => `'$.properties.${k}'`).join(', ')}]) end as props`;
 const prop = (k: (typeof PROPS)[number]) => `props[${PROPS.indexOf(k) + 1}]`;
 const dbl = (k: (typeof PROPS)[number]) => `try_cast(${prop(k)} as double)`;
 
@@ -80,7 +82,8 @@ export function factsParts(q: FactsQuery, mode: 'all' | 'features' | 'days' = q.
   const lookups: string[] = [];
   let idRows = `select profile_id, kind, value from profile_identities where workspace_id = ${ws}`;
   let mirror = 'profile_identities';
-  const candCols = `e.seq, e.event, e.ts, e.message_id, e.user_id, e.anonymous_id, ${PROPS_SQL}`;
+  // Only 'all' reads the product events' properties (interests): the other modes parse the order events' bodies only.
+  const candCols = `e.seq, e.event, e.ts, e.message_id, e.user_id, e.anonymous_id, ${propsSql(mode)}`;
   const candFrom = `from events e where e.workspace_id = ${ws} and e.ts < ${cutoff}`;
   let cand = `select ${candCols} ${candFrom}`;
   if (q.scope) {
