@@ -13,6 +13,10 @@ import { segmentsStep } from './segments-refresh.ts';
  */
 /** A consumer step smaller than this waits before the next one. */
 const MIN_BATCH = 500;
+/** While acknowledgements wait, the consumers together take at most this share of the wall time... */
+const BUSY_SHARE = 0.1;
+/** ...unless they are this many events behind: then they run flat out (ingestion slows instead). */
+const MAX_LAG_EVENTS = 2_000_000;
 
 export class BackgroundWorkers {
   private stopped = false;
@@ -22,10 +26,42 @@ export class BackgroundWorkers {
 
   /**
    * `busy` says acknowledgements are waiting (the ingest writer has queued requests). Consumers
-   * then yield for a moment before each step, so acknowledgement latency comes first and the read
-   * models catch up in the gaps (the backlog is visible at /metrics).
+   * then take turns (one step at a time across all loops) and rest after each step, so together
+   * they use at most BUSY_SHARE of the time: acknowledgements come first and the read models catch
+   * up when the burst ends (the backlog is visible at /metrics). Past MAX_LAG_EVENTS behind, they
+   * stop resting: the read models never fall further behind than that.
    */
   constructor(private readonly op: OpStore, private readonly es: EventStoreDb, private readonly log: Logger, private readonly busy: () => boolean = () => false) {}
+
+  /** One consumer step at a time while acknowledgements wait (a promise chain as the queue). */
+  private turn: Promise<void> = Promise.resolve();
+  private lag = { at: 0, events: 0 };
+
+  private async behind(): Promise<number> {
+    if (Date.now() - this.lag.at > 1000) {
+      this.lag.at = Date.now();
+      const [a, b] = await Promise.all([outboxBacklog(this.op, EVENT_STORE_CONSUMER), outboxBacklog(this.op, PROJECTOR)]);
+      this.lag.events = Math.max(a, b);
+    }
+    return this.lag.events;
+  }
+
+  /** Runs `step`; while acknowledgements wait, in turn with the other loops, then rests. */
+  private async politely(step: () => Promise<number>): Promise<number> {
+    if (!this.busy() || (await this.behind()) > MAX_LAG_EVENTS) return step();
+    const prev = this.turn;
+    let release!: () => void;
+    this.turn = new Promise<void>((r) => (release = r));
+    await prev;
+    try {
+      const t0 = performance.now();
+      const n = await step();
+      if (this.busy() && !this.stopped) await this.pause(Math.min(5000, ((1 - BUSY_SHARE) / BUSY_SHARE) * (performance.now() - t0)));
+      return n;
+    } finally {
+      release();
+    }
+  }
 
   start() {
     this.loops.push(this.loop('pump', () => pumpBatch(this.op, this.es)));
@@ -40,7 +76,7 @@ export class BackgroundWorkers {
       if (this.op.kind === 'pglite') {
         // PGlite has no autovacuum: reclaim the trimmed outbox rows and refresh planner statistics.
         if (trimmed > 20_000) {
-          await this.op.exec('vacuum event_outbox');
+          await this.op.exec('vacuum event_outbox, event_outbox_bodies');
           trimmed = 0;
         }
         if (Date.now() - analyzedAt > 5 * 60_000) {
@@ -50,7 +86,7 @@ export class BackgroundWorkers {
       }
       await this.pause(2000);
       return 0;
-    }));
+    }, false));
   }
 
   /** Wakes idle loops at once (waitIdle and stop use it; ingestion does not, to let batches grow). */
@@ -85,16 +121,13 @@ export class BackgroundWorkers {
     });
   }
 
-  private async loop(name: string, step: () => Promise<number>) {
+  private async loop(name: string, step: () => Promise<number>, polite = true) {
     let failures = 0;
     while (!this.stopped) {
       try {
-        const t0 = performance.now();
-        const n = await step();
+        const n = polite ? await this.politely(step) : await step();
         failures = 0;
         if (this.stopped) break;
-        // While acknowledgements wait, a consumer takes at most a fifth of the time.
-        if (this.busy()) await this.pause(Math.min(2000, 4 * (performance.now() - t0)));
         // Small batches cost a fixed overhead each: below MIN_BATCH, wait for more to accumulate
         // (read models then trail acknowledgements by about a quarter of a second).
         if (n < MIN_BATCH) await this.sleep(n === 0 ? 200 : 250);

@@ -5,7 +5,7 @@ import { listMigrations, migrateOpStore, opSchemaVersion } from '../../src/platf
 
 const all = listMigrations();
 const latest = all[all.length - 1]!.version;
-const TABLES = ['workspaces', 'api_keys', 'console_users', 'console_sessions', 'event_ids', 'event_outbox', 'consumer_cursors', 'profiles', 'identities',
+const TABLES = ['workspaces', 'api_keys', 'console_users', 'console_sessions', 'event_ids', 'event_outbox', 'event_outbox_bodies', 'consumer_cursors', 'profiles', 'identities',
   'identity_merges', 'profile_traits', 'products', 'orders', 'order_items', 'social_edges', 'shares', 'share_touches', 'share_conversions'];
 
 test('migration files are numbered, unique and in order', () => {

@@ -12,7 +12,8 @@ type PgliteLike = { query<T>(sql: string, params?: unknown[]): Promise<{ rows: T
 function runner(db: PgliteLike): SqlRunner {
   return {
     async query<T>(sql: string, params?: unknown[]): Promise<QueryResult<T>> {
-      const r = await db.query<T>(sql, params);
+      // SqlRunner's contract: a Buffer parameter is UTF-8 text (PostgreSQL gets it as binary text).
+      const r = await db.query<T>(sql, params?.some((p) => Buffer.isBuffer(p)) ? params.map((p) => (Buffer.isBuffer(p) ? p.toString('utf8') : p)) : params);
       return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
     },
   };

@@ -5,6 +5,7 @@ export interface QueryResult<T> {
 }
 
 export interface SqlRunner {
+  /** A Buffer parameter is text in UTF-8 (sent as is to PostgreSQL, decoded for PGlite). */
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<T>>;
 }
 
