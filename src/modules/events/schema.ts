@@ -143,6 +143,18 @@ const MIGRATIONS: Array<{ version: number; sql: string[] }> = [
       `create index if not exists lifecycle_history_profile on lifecycle_history (profile_id)`,
     ],
   },
+  {
+    // The rows of a few shares and the graph edges of a few profiles by ART index (the incremental
+    // traits pass, src/modules/profiles/influence.ts). The full recompute drops and recreates them
+    // around its rebuilds (social-actions.ts, influence.ts: the same statements).
+    version: 9,
+    sql: [
+      `create index if not exists social_actions_share on social_actions (share_id)`,
+      `create index if not exists social_actions_parent on social_actions (parent_share_id)`,
+      `create index if not exists influence_edges_src on influence_edges (src)`,
+      `create index if not exists influence_edges_dst on influence_edges (dst)`,
+    ],
+  },
 ];
 
 export async function migrateEventStore(db: EventStoreDb): Promise<number[]> {

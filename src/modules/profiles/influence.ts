@@ -22,10 +22,21 @@ import type { FactsQuery, Scope } from './facts.ts';
  * recompute writes.
  */
 
-const pi = (alias: string, ws: string, kind: 'user_id' | 'anonymous_id', value: string) =>
-  `left join profile_identities ${alias} on ${alias}.workspace_id = ${ws} and ${alias}.kind = '${kind}' and ${alias}.value = ${value}`;
+/**
+ * Where the counts and downstream statements read from: the tables (full runs, and edges), or for a
+ * scoped pass CTEs of the rows they can need, found by index lookups (`upstreamSources`,
+ * `countsSources`): the same
+ * statements over fewer rows, so the same result. `sa`: social_actions; `shares`: the rows that
+ * define shares (each share id present with all of its rows); `pi`: the identity mirror; `ie`: the graph.
+ */
+interface Sources { sa: string; shares: string; pi: string; ie: string; ctes: string[] }
+const TABLES: Sources = { sa: 'social_actions', shares: 'social_actions', pi: 'profile_identities', ie: 'influence_edges', ctes: [] };
+
+const pi = (alias: string, ws: string, kind: 'user_id' | 'anonymous_id', value: string, mirror = TABLES.pi) =>
+  `left join ${mirror} ${alias} on ${alias}.workspace_id = ${ws} and ${alias}.kind = '${kind}' and ${alias}.value = ${value}`;
 /** Joins mapping a row (alias x, with user_id / anonymous_id) to its profile: the userId's, else the anonymousId's. */
-const owner = (x: string, ws: string) => `${pi(x + 'u', ws, 'user_id', x + '.user_id')} ${pi(x + 'a', ws, 'anonymous_id', x + '.anonymous_id')}`;
+const owner = (x: string, ws: string, mirror = TABLES.pi) =>
+  `${pi(x + 'u', ws, 'user_id', x + '.user_id', mirror)} ${pi(x + 'a', ws, 'anonymous_id', x + '.anonymous_id', mirror)}`;
 const ownerId = (x: string) => `coalesce(${x}u.profile_id, ${x}a.profile_id)`;
 
 const DAY = 86_400_000;
@@ -43,6 +54,8 @@ function byActor(p: Params, scope: Scope | null, x: string): string {
   if (scope.anonymousIds.length) parts.push(`list_contains(${p.list(scope.anonymousIds)}, ${x}.anonymous_id)`);
   return parts.length ? `(${parts.join(' or ')})` : 'false';
 }
+
+const EDGE_INDEXES = [['influence_edges_src', 'src'], ['influence_edges_dst', 'dst']] as const;
 
 /** The social actions that make graph edges. */
 const EDGE_KINDS = ['follow', 'unfollow', 'friend', 'unfriend', 'invite_accepted'];
@@ -82,8 +95,11 @@ async function refreshEdges(c: DuckDBConnection, q: FactsQuery): Promise<string[
   const p = new Params();
   const sql = edgesSql(q, p);
   if (!q.scope) {
+    // The indexes (event-store migration 9, same statements) are rebuilt after the rows.
+    for (const [name] of EDGE_INDEXES) await c.run(`drop index if exists ${name}`);
     await c.run('delete from influence_edges where workspace_id = $1', [q.ws]);
     await c.run(`insert into influence_edges select ${p.add(q.ws)}, type, src, dst from (${sql})`, p.values);
+    for (const [name, col] of EDGE_INDEXES) await c.run(`create index if not exists ${name} on influence_edges (${col})`);
     return 'all';
   }
   const sp = p.list(q.scope.profiles);
@@ -127,15 +143,16 @@ async function refreshEdges(c: DuckDBConnection, q: FactsQuery): Promise<string[
 }
 
 /** Sharers of the shares the scope made (and their parents), touched or ordered through, and of their ancestors up to `depth` generations. */
-async function upstreamSharers(c: DuckDBConnection, q: FactsQuery, depth: number): Promise<string[]> {
+async function upstreamSharers(c: DuckDBConnection, q: FactsQuery, depth: number, restrict: boolean): Promise<string[]> {
   const p = new Params();
   const { ws, cutoff } = head(q, p);
+  const src = restrict && q.scope ? await upstreamSources(c, q, p, depth) : TABLES;
   const actor = byActor(p, q.scope, 'x');
-  const r = await c.runAndReadAll(`with recursive
+  const r = await c.runAndReadAll(`with recursive ${src.ctes.map((x) => x + ',').join('\n')}
     soi as (
-      select share_id from social_actions x where x.workspace_id = ${ws} and x.ts < ${cutoff} and x.kind in ('share', 'touch', 'order') and x.share_id is not null and ${actor}
-      union select parent_share_id from social_actions x where x.workspace_id = ${ws} and x.ts < ${cutoff} and x.kind = 'share' and x.parent_share_id is not null and ${actor}),
-    ${shareDefs(ws, cutoff)},
+      select share_id from ${src.sa} x where x.workspace_id = ${ws} and x.ts < ${cutoff} and x.kind in ('share', 'touch', 'order') and x.share_id is not null and ${actor}
+      union select parent_share_id from ${src.sa} x where x.workspace_id = ${ws} and x.ts < ${cutoff} and x.kind = 'share' and x.parent_share_id is not null and ${actor}),
+    ${shareDefs(ws, cutoff, src)},
     up(share_id, d) as (
       select share_id, 0 from soi
       union select s.parent_share_id, up.d + 1 from up join sdef s on s.share_id = up.share_id where s.parent_share_id is not null and up.d < ${p.add(depth)})
@@ -144,35 +161,36 @@ async function upstreamSharers(c: DuckDBConnection, q: FactsQuery, depth: number
 }
 
 /** `sdef(share_id, parent_share_id, sharer)`: each share as its first `Product Shared` (by arrival) before the cutoff defines it. */
-const shareDefs = (ws: string, cutoff: string) => `sd0 as (
-      select share_id, parent_share_id, user_id, anonymous_id from social_actions
+const shareDefs = (ws: string, cutoff: string, src: Sources) => `sd0 as (
+      select share_id, parent_share_id, user_id, anonymous_id from ${src.shares}
       where workspace_id = ${ws} and ts < ${cutoff} and kind = 'share' qualify row_number() over (partition by share_id order by seq) = 1),
-    sdef as (select s.share_id, s.parent_share_id, ${ownerId('s')} as sharer from sd0 s ${owner('s', ws)})`;
+    sdef as (select s.share_id, s.parent_share_id, ${ownerId('s')} as sharer from sd0 s ${owner('s', ws, src.pi)})`;
 
 /** Writes the counts and downstream orders / GMV of the target profiles (null = every profile of the workspace). */
-async function writeCounts(c: DuckDBConnection, q: FactsQuery, targets: string[] | null, depth: number): Promise<void> {
+async function writeCounts(c: DuckDBConnection, q: FactsQuery, targets: string[] | null, depth: number, restrict: boolean): Promise<void> {
   const p = new Params();
   const { ws, cutoff } = head(q, p);
+  const src = restrict && targets ? await countsSources(c, q, p, targets, depth) : TABLES;
   const tgt = targets ? `select profile_id from computed_traits where ${profileIn(p, targets)}` : `select profile_id from computed_traits where workspace_id = ${ws}`;
   // Rows of social_actions of the targets' ids (all rows without targets).
   const ofTargets = (x: string) => targets
     ? `(${x}.user_id in (select value from tid where kind = 'user_id') or ${x}.anonymous_id in (select value from tid where kind = 'anonymous_id'))`
     : 'true';
-  const sql = `with recursive
+  const sql = `with recursive ${src.ctes.map((x) => x + ',').join('\n')}
     tgt as materialized (${tgt}),
-    tid as (select kind, value from profile_identities where workspace_id = ${ws} and profile_id in (select profile_id from tgt)),
+    tid as (select kind, value from ${src.pi} where workspace_id = ${ws} and profile_id in (select profile_id from tgt)),
     e_out as (
       select src as profile_id, count(*) filter (where type = 'follow') as following, count(*) filter (where type = 'friend') as friends,
         count(*) filter (where type = 'invite') as invites_accepted
-      from influence_edges where workspace_id = ${ws} and src in (select profile_id from tgt) group by 1),
+      from ${src.ie} where workspace_id = ${ws} and src in (select profile_id from tgt) group by 1),
     e_in as (
       select dst as profile_id, count(*) as followers
-      from influence_edges where workspace_id = ${ws} and type = 'follow' and dst in (select profile_id from tgt) group by 1),
+      from ${src.ie} where workspace_id = ${ws} and type = 'follow' and dst in (select profile_id from tgt) group by 1),
     inv as (
       select ${ownerId('x')} as profile_id, count(distinct coalesce(x.invite_id, 'seq:' || x.seq)) as n
-      from social_actions x ${owner('x', ws)}
+      from ${src.sa} x ${owner('x', ws, src.pi)}
       where x.workspace_id = ${ws} and x.ts < ${cutoff} and x.kind = 'invite_sent' and ${ofTargets('x')} group by 1),
-    ${shareDefs(ws, cutoff)},
+    ${shareDefs(ws, cutoff, src)},
     own as (select sharer as profile_id, share_id from sdef where sharer in (select profile_id from tgt)),
     dn(profile_id, share_id, d) as (
       select profile_id, share_id, 0 from own
@@ -180,18 +198,18 @@ async function writeCounts(c: DuckDBConnection, q: FactsQuery, targets: string[]
     dset as (select distinct profile_id, share_id from dn),
     dsh as (select distinct share_id from dset),
     tch as (
-      select x.share_id, ${ownerId('x')} as visitor from social_actions x ${owner('x', ws)}
+      select x.share_id, ${ownerId('x')} as visitor from ${src.sa} x ${owner('x', ws, src.pi)}
       where x.workspace_id = ${ws} and x.ts < ${cutoff} and x.kind = 'touch' and x.share_id in (select share_id from dsh)),
     clicks as (
       select o.profile_id, count(distinct o.share_id || chr(1) || t.visitor) as n
       from own o join tch t on t.share_id = o.share_id where t.visitor is not null and t.visitor <> o.profile_id group by 1),
     nord as (
-      select ${ownerId('x')} as buyer from social_actions x ${owner('x', ws)}
+      select ${ownerId('x')} as buyer from ${src.sa} x ${owner('x', ws, src.pi)}
       where x.workspace_id = ${ws} and x.ts < ${cutoff} and x.kind = 'order' and x.share_id in (select share_id from dsh)),
     cb as (select visitor as profile_id from tch where visitor is not null union select buyer from nord where buyer is not null),
-    cbid as (select kind, value from profile_identities where workspace_id = ${ws} and profile_id in (select profile_id from cb)),
+    cbid as (select kind, value from ${src.pi} where workspace_id = ${ws} and profile_id in (select profile_id from cb)),
     bx as (
-      select x.kind, x.seq, x.ts, x.share_id, x.order_id, x.amount, ${ownerId('x')} as buyer from social_actions x ${owner('x', ws)}
+      select x.kind, x.seq, x.ts, x.share_id, x.order_id, x.amount, ${ownerId('x')} as buyer from ${src.sa} x ${owner('x', ws, src.pi)}
       where x.workspace_id = ${ws} and x.ts < ${cutoff} and x.kind in ('order', 'cancel', 'touch')
         and (x.user_id in (select value from cbid where kind = 'user_id') or x.anonymous_id in (select value from cbid where kind = 'anonymous_id'))),
     bxp as (select * from bx where buyer in (select profile_id from cb)),
@@ -299,13 +317,14 @@ export async function writeInfluence(c: DuckDBConnection, q: FactsQuery, o: { gr
   // A scoped pass that cannot have changed an edge (influenceChanges: 'counts') keeps the graph.
   const changed = q.scope && o.graphUnchanged ? [] : await refreshEdges(c, q);
   if (!q.scope || changed === 'all') {
-    await writeCounts(c, q, null, depth);
+    await writeCounts(c, q, null, depth, false);
     await writeCentrality(c, q.ws);
     await writeKol(c, q, null);
     return;
   }
-  const targets = [...new Set([...q.scope.profiles, ...changed, ...(await upstreamSharers(c, q, depth))])].sort();
-  await writeCounts(c, q, targets, depth);
+  // A scope's statements read only the rows they can need, found by index (upstreamSources, countsSources).
+  const targets = [...new Set([...q.scope.profiles, ...changed, ...(await upstreamSharers(c, q, depth, true))])].sort();
+  await writeCounts(c, q, targets, depth, true);
   if (changed.length) await writeCentrality(c, q.ws);
   await writeKol(c, q, changed.length ? null : targets);
 }
@@ -362,4 +381,128 @@ export async function influenceChanges(
     t.values,
   );
   return ((n.getRowObjectsJS()[0] as { n: number }).n ?? 0) === 0 ? 'none' : 'counts';
+}
+
+/**
+ * Index lookups for the scoped statements (DuckDB answers `col in (constants)` from an ART index
+ * only when it is the scan's one filter, so each lookup is a materialized CTE): one CTE per
+ * non-empty list, `name_<col>`, and the SELECTs that read them.
+ */
+function lookups(p: Params, name: string, table: string, cols: string, by: Array<[string, Iterable<string>]>): { ctes: string[]; selects: string[] } {
+  const ctes: string[] = [];
+  const selects: string[] = [];
+  for (const [col, values] of by) {
+    const v = [...new Set(values)].filter((x) => x !== null && x !== undefined);
+    if (!v.length) continue;
+    ctes.push(`${name}_${col} as materialized (select ${cols} from ${table} where ${col} in ${p.inList(v)})`);
+    selects.push(`select * from ${name}_${col}`);
+  }
+  return { ctes, selects };
+}
+
+interface SaRow { kind: string; share_id: string | null; parent_share_id: string | null; user_id: string | null; anonymous_id: string | null }
+
+/** The workspace's social actions with these actors, share ids or parent share ids (by the social_actions indexes). */
+async function fetchSocial(c: DuckDBConnection, ws: string, by: Array<[string, Iterable<string>]>): Promise<SaRow[]> {
+  const p = new Params();
+  const l = lookups(p, 'f', 'social_actions', 'workspace_id, kind, share_id, parent_share_id, user_id, anonymous_id', by);
+  if (!l.ctes.length) return [];
+  const r = await c.runAndReadAll(
+    `with ${l.ctes.join(', ')} select kind, share_id, parent_share_id, user_id, anonymous_id from (${l.selects.join(' union all ')}) where workspace_id = ${p.add(ws)}`,
+    p.values);
+  return r.getRowObjectsJS() as unknown as SaRow[];
+}
+
+/** The workspace's mirror rows of these ids or profiles (by the profile_identities indexes). */
+async function fetchMirror(c: DuckDBConnection, ws: string, by: Array<[string, Iterable<string>]>): Promise<Array<{ kind: string; value: string; profile_id: string }>> {
+  const p = new Params();
+  const l = lookups(p, 'm', 'profile_identities', 'workspace_id, kind, value, profile_id', by);
+  if (!l.ctes.length) return [];
+  const r = await c.runAndReadAll(
+    `with ${l.ctes.join(', ')} select kind, value, profile_id from (${l.selects.join(' union all ')}) where workspace_id = ${p.add(ws)}`, p.values);
+  return r.getRowObjectsJS() as Array<{ kind: string; value: string; profile_id: string }>;
+}
+
+const idsOf = (rows: SaRow[]) => rows.flatMap((x) => [x.user_id, x.anonymous_id]).filter((x): x is string => !!x);
+
+/**
+ * The sources of a scoped statement: `sa_r` the social actions of these actors and share ids,
+ * `sa_s` those of the share ids alone (every row of each: a share's defining row is among them),
+ * `pi_r` the mirror rows of these ids and profiles, `ie_r` the edges with an endpoint among these profiles.
+ */
+function sourcesOf(p: Params, o: { userIds: Iterable<string>; anonIds: Iterable<string>; shareIds: Iterable<string>; values: Iterable<string>; profiles: Iterable<string>; edgeProfiles: string[] }): Sources {
+  const shareIds = [...new Set(o.shareIds)];
+  const sa = lookups(p, 'sa', 'social_actions', '*', [['user_id', o.userIds], ['anonymous_id', o.anonIds], ['share_id', shareIds]]);
+  const shares = sa.selects.filter((x) => x.endsWith('sa_share_id'));
+  const pim = lookups(p, 'pi', 'profile_identities', '*', [['value', o.values], ['profile_id', o.profiles]]);
+  const none = (t: string) => `select * from ${t} limit 0`;
+  const ctes = [
+    ...sa.ctes,
+    `sa_r as (${sa.selects.length ? sa.selects.join(' union ') : none('social_actions')})`,
+    `sa_s as (${shares.length ? shares[0] : none('social_actions')})`,
+    ...pim.ctes,
+    `pi_r as (${pim.selects.length ? pim.selects.join(' union ') : none('profile_identities')})`,
+  ];
+  if (o.edgeProfiles.length) {
+    const e = lookups(p, 'ie', 'influence_edges', '*', [['src', o.edgeProfiles], ['dst', o.edgeProfiles]]);
+    ctes.push(...e.ctes, `ie_r as (${e.selects.join(' union ')})`);
+  } else ctes.push(`ie_r as (${none('influence_edges')})`);
+  return { sa: 'sa_r', shares: 'sa_s', pi: 'pi_r', ie: 'ie_r', ctes };
+}
+
+/**
+ * Sources for upstreamSharers of a scope: the scope's actions, every row of the share ids they
+ * name and of their ancestors up to `depth` generations (walked by share id: a superset, as any
+ * row's parent is taken), and the mirror rows of the ids on those rows (the sharers).
+ */
+async function upstreamSources(c: DuckDBConnection, q: FactsQuery, p: Params, depth: number): Promise<Sources> {
+  const s = q.scope!;
+  const mine = await fetchSocial(c, q.ws, [['user_id', s.userIds], ['anonymous_id', s.anonymousIds]]);
+  const visited = new Set<string>();
+  let frontier = new Set(mine.flatMap((x) => [x.share_id, x.parent_share_id]).filter((x): x is string => !!x));
+  const values = new Set<string>();
+  for (let d = 0; d <= depth && frontier.size; d++) {
+    for (const x of frontier) visited.add(x);
+    const rows = await fetchSocial(c, q.ws, [['share_id', frontier]]);
+    for (const v of idsOf(rows)) values.add(v);
+    frontier = new Set(rows.map((x) => x.parent_share_id).filter((x): x is string => !!x && !visited.has(x)));
+  }
+  return sourcesOf(p, { userIds: s.userIds, anonIds: s.anonymousIds, shareIds: visited, values, profiles: [], edgeProfiles: [] });
+}
+
+/**
+ * Sources for writeCounts of some targets: their mirror rows and actions; the shares they made
+ * and those up to `depth` generations below (walked by parent share id, a superset), with every
+ * row of each; the profiles of the ids on those shares' touches and orders (visitors, buyers:
+ * a superset), their mirror rows and their actions; the mirror rows of every id on those actions;
+ * the targets' graph edges.
+ */
+async function countsSources(c: DuckDBConnection, q: FactsQuery, p: Params, targets: string[], depth: number): Promise<Sources> {
+  const tid = await fetchMirror(c, q.ws, [['profile_id', targets]]);
+  const tu = tid.filter((x) => x.kind === 'user_id').map((x) => x.value);
+  const ta = tid.filter((x) => x.kind === 'anonymous_id').map((x) => x.value);
+  const own = await fetchSocial(c, q.ws, [['user_id', tu], ['anonymous_id', ta]]);
+  const values = new Set(idsOf(own));
+  const visited = new Set<string>();
+  let frontier = new Set(own.filter((x) => x.kind === 'share' && x.share_id).map((x) => x.share_id!));
+  const onShares = new Set<string>();
+  for (let d = 0; d <= depth && frontier.size; d++) {
+    for (const x of frontier) visited.add(x);
+    // Every row of the frontier's shares, and (above the last generation) the rows naming them as parent.
+    const rows = await fetchSocial(c, q.ws, d < depth ? [['share_id', frontier], ['parent_share_id', frontier]] : [['share_id', frontier]]);
+    for (const x of rows) {
+      if (x.share_id && frontier.has(x.share_id)) for (const v of idsOf([x])) onShares.add(v);
+    }
+    frontier = new Set(rows.filter((x) => x.kind === 'share' && x.share_id && !visited.has(x.share_id) && x.parent_share_id && frontier.has(x.parent_share_id)).map((x) => x.share_id!));
+  }
+  for (const v of onShares) values.add(v);
+  // Visitors and buyers: every profile holding an id seen on those shares' rows.
+  const cb = [...new Set((await fetchMirror(c, q.ws, [['value', onShares]])).map((x) => x.profile_id))];
+  const cbid = await fetchMirror(c, q.ws, [['profile_id', cb]]);
+  const cu = cbid.filter((x) => x.kind === 'user_id').map((x) => x.value);
+  const ca = cbid.filter((x) => x.kind === 'anonymous_id').map((x) => x.value);
+  for (const v of idsOf(await fetchSocial(c, q.ws, [['user_id', cu], ['anonymous_id', ca]]))) values.add(v);
+  return sourcesOf(p, {
+    userIds: [...tu, ...cu], anonIds: [...ta, ...ca], shareIds: visited, values, profiles: [...targets, ...cb], edgeProfiles: targets,
+  });
 }

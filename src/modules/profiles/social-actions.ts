@@ -77,8 +77,10 @@ export async function rebuildSocialActions(c: DuckDBConnection, ws: string): Pro
   for (const [name, col] of INDEXES) await c.run(`create index if not exists ${name} on social_actions (${col})`);
 }
 
-/** The ART indexes of social_actions (event-store migration 7): a person's actions by raw id. */
-const INDEXES = [['social_actions_user', 'user_id'], ['social_actions_anonymous', 'anonymous_id']] as const;
+/** The ART indexes of social_actions (event-store migrations 7 and 9): a person's actions by raw id, a share's rows by id and by parent. */
+const INDEXES = [
+  ['social_actions_user', 'user_id'], ['social_actions_anonymous', 'anonymous_id'], ['social_actions_share', 'share_id'], ['social_actions_parent', 'parent_share_id'],
+] as const;
 
 /** Replaces the social actions of the events with outbox seq in (after, upTo], all workspaces (incremental pass). */
 export async function refreshSocialActions(c: DuckDBConnection, after: number, upTo: number): Promise<void> {
