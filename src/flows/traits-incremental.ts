@@ -5,6 +5,7 @@ import { isAppError } from '../platform/errors.ts';
 import { getCursor } from '../modules/ingest/index.ts';
 import {
   forgetRanks, getChurnModel, getRun, getTraitsCursor, influenceChanges, listRuns, mirrorProfilesOf, refreshSocialActions, replaceMirrorRows, setMergesChecked, setTraitsCursor,
+  type ChurnModel, type TraitsRun,
 } from '../modules/profiles/index.ts';
 import { PROJECTOR } from './project-events.ts';
 import { identitiesOfProfiles, profilesOfIds, unmergedSince } from './traits-identities.ts';
@@ -72,11 +73,14 @@ function pass(op: SqlRunner, es: EventStoreDb, o: TraitsStepOptions): Promise<nu
       for (const ws of await listRuns(es)) await updateWorkspace(op, es, ws, [], today, null, mark);
     }
     const cursor = await getTraitsCursor(es);
+    mark('range: cursor');
     // The event store's position, as eventStoreCursor gives it but looking only past the cursor
     // (the log is in seq order, so the zone maps skip the rest: `max(seq)` over the whole log
     // costs ~20–30 ms at 11 M events).
     const stored = (await es.read<{ s: number | null }>('select max(seq) as s from events where seq > $1', [cursor]))[0]?.s ?? cursor;
+    mark('range: stored');
     const projected = await getCursor(op, PROJECTOR);
+    mark('range: projected');
     if (stored - projected > (o.maxProjectorLag ?? 5000)) return 0;
     const hi = Math.min(stored, projected);
     if (hi <= cursor) return 0;
@@ -125,19 +129,25 @@ async function updateWorkspace(
     return;
   }
   const ids = touched.filter((i) => i.seq > run.seq).map((i) => ({ kind: i.kind, value: i.value }));
+  mark('lookups: run');
   const un = await unmergedSince(op, ws, run.mergesCheckedAt);
+  mark('lookups: un-merges');
   if (!ids.length && !un.profiles.length) return;
   const seeds = [...new Set([...(await profilesOfIds(op, ws, ids)), ...un.profiles])];
+  mark('lookups: profiles of ids');
   const seedIds = await identitiesOfProfiles(op, ws, seeds);
+  mark('lookups: identities');
   const previous = await mirrorProfilesOf(es, ws, [...ids, ...seedIds]);
+  mark('lookups: mirror profiles');
   const scope = [...new Set([...seeds, ...previous])].sort();
   if (scope.length > Math.min(FULL_ABOVE, Math.max(1000, run.profiles / 5))) {
     await fullFor(op, es, ws, run.asOf, run.live);
     return;
   }
   const rows = await identitiesOfProfiles(op, ws, scope);
-  const model = (await getChurnModel(es, ws, run.asOf))?.model ?? null;
-  mark('lookups');
+  mark('lookups: identities');
+  const model = await churnModelOf(es, run);
+  mark('lookups: churn model');
   let conn: DuckDBConnection | null = null;
   try {
     await es.write(async (c) => {
@@ -157,6 +167,18 @@ async function updateWorkspace(
     if (conn) forgetRanks(conn, ws);
     throw e;
   }
+}
+
+/** The churn model of a run (read once per full run: a full run, which may retrain it, gives a new computedAt). */
+const models = new WeakMap<EventStoreDb, Map<string, { computedAt: string; model: ChurnModel | null }>>();
+async function churnModelOf(es: EventStoreDb, run: TraitsRun): Promise<ChurnModel | null> {
+  let m = models.get(es);
+  if (!m) models.set(es, (m = new Map()));
+  const hit = m.get(run.workspaceId);
+  if (hit && hit.computedAt === run.computedAt) return hit.model;
+  const model = (await getChurnModel(es, run.workspaceId, run.asOf))?.model ?? null;
+  m.set(run.workspaceId, { computedAt: run.computedAt, model });
+  return model;
 }
 
 /** Full recomputes for live runs whose day is over and for runs whose settings changed (checked every `checkEveryMs`). */

@@ -29,7 +29,7 @@ const COLS = 'workspace_id, seq, ts, kind, user_id, anonymous_id, other_user_id,
  * One scan of the log: the events named below, and those whose body mentions `share_id` (a
  * substring test, much cheaper than parsing every body), materialised; the kinds are read from that.
  */
-function extractSql(where: string): string {
+function extractSql(where: string, linesWhere: string): string {
   const base = `e.workspace_id, e.seq, e.ts`;
   const actor = `e.user_id, e.anonymous_id`;
   const none = (n: number) => Array.from({ length: n }, () => 'null').join(', ');
@@ -45,7 +45,7 @@ function extractSql(where: string): string {
       where ${where} and (e.event in (${named}) or strpos(e.body::varchar, 'share_id') > 0)),
     lines as (
       select l.workspace_id, l.seq, round(sum(coalesce(l.price, 0) * l.quantity), 2) as s from order_lines l
-      where (l.workspace_id, l.seq) in (select workspace_id, seq from e0 where event = 'Order Completed') group by 1, 2)
+      where ${linesWhere} and (l.workspace_id, l.seq) in (select workspace_id, seq from e0 where event = 'Order Completed') group by 1, 2)
     select ${base}, ${edgeKind}, ${actor}, ${other}, ${none(2)}, case when e.event = 'Invite Accepted' then ${p('invite_id')} end, ${none(2)}
     from e0 e where e.type = 'track' and e.event in ('User Followed', 'User Unfollowed', 'Friend Added', 'Friend Removed', 'Invite Accepted')
     union all
@@ -73,7 +73,7 @@ export async function rebuildSocialActions(c: DuckDBConnection, ws: string): Pro
   for (const [name] of INDEXES) await c.run(`drop index if exists ${name}`);
   await c.run('delete from social_actions where workspace_id = $1', [ws]);
   // In seq order, so that a pass's delete of its seq range reads one zone of the table.
-  await c.run(`insert into social_actions (${COLS}) select * from (${extractSql('e.workspace_id = $1')}) order by seq`, [ws]);
+  await c.run(`insert into social_actions (${COLS}) select * from (${extractSql('e.workspace_id = $1', 'l.workspace_id = $1')}) order by seq`, [ws]);
   for (const [name, col] of INDEXES) await c.run(`create index if not exists ${name} on social_actions (${col})`);
 }
 
@@ -85,5 +85,6 @@ const INDEXES = [
 /** Replaces the social actions of the events with outbox seq in (after, upTo], all workspaces (incremental pass). */
 export async function refreshSocialActions(c: DuckDBConnection, after: number, upTo: number): Promise<void> {
   await c.run('delete from social_actions where seq > $1 and seq <= $2', [after, upTo]);
-  await c.run(`insert into social_actions (${COLS}) ${extractSql('e.seq > $1 and e.seq <= $2')}`, [after, upTo]);
+  // The order lines by the same seq range (in seq order: the zone maps skip the rest of the table).
+  await c.run(`insert into social_actions (${COLS}) ${extractSql('e.seq > $1 and e.seq <= $2', 'l.seq > $1 and l.seq <= $2')}`, [after, upTo]);
 }

@@ -94,9 +94,11 @@ export async function replaceMirrorRows(c: DuckDBConnection, ws: string, profile
 export async function mirrorProfilesOf(db: EventStoreDb, ws: string, ids: Array<{ kind: string; value: string }>): Promise<string[]> {
   if (!ids.length) return [];
   const p = new Params();
+  // The lookup by value alone (a materialized CTE: the index answers an IN only when it is the scan's one filter), then the rest.
   const r = await db.read<{ profile_id: string }>(
-    `select distinct profile_id from profile_identities where workspace_id = ${p.add(ws)} and value in ${p.inList([...new Set(ids.map((i) => i.value))])}
-     and kind || chr(1) || value in (select unnest(${p.list(ids.map((i) => `${i.kind}\u0001${i.value}`))}))`,
+    `with x as materialized (select workspace_id, kind, value, profile_id from profile_identities where value in ${p.inList([...new Set(ids.map((i) => i.value))])})
+     select distinct profile_id from x where workspace_id = ${p.add(ws)}
+       and kind || chr(1) || value in (select unnest(${p.list(ids.map((i) => `${i.kind}\u0001${i.value}`))}))`,
     p.values,
   );
   return r.map((x) => x.profile_id);
