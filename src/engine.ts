@@ -37,7 +37,7 @@ export async function startEngine(config: Config, opts: { background?: boolean; 
   const log = opts.log ?? createLogger(config.logLevel);
   const { op, es } = await openStores(config);
   const firstRun = await ensureFirstRun(op, config.bootstrap);
-  const writer = new IngestWriter(op);
+  const writer = new IngestWriter(op, 5000, config.ingest.lanes, config.ingest.groupEvents);
   const workers = new BackgroundWorkers(op, es, log, () => writer.busy);
   if (opts.background !== false) workers.start();
   let closed = false;

@@ -14,7 +14,7 @@ import { segmentsStep } from './segments-refresh.ts';
 /** A consumer step smaller than this waits before the next one. */
 const MIN_BATCH = 500;
 /** While acknowledgements wait, the consumers together take at most this share of the wall time... */
-const BUSY_SHARE = 0.1;
+const BUSY_SHARE = 0.05;
 /** ...unless they are this many events behind: then they run flat out (ingestion slows instead). */
 const MAX_LAG_EVENTS = 2_000_000;
 

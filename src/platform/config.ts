@@ -13,6 +13,10 @@ const EnvSchema = z.object({
   LIEBIAN_DEMO_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   LIEBIAN_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LIEBIAN_RATE_LIMIT_EPS: z.coerce.number().int().min(1).default(200_000),
+  // Ingest group commit (docs/ARCHITECTURE.md, "The write path"): groups in flight (default 3 on PostgreSQL, 1 on PGlite)
+  // and the events that must be queued before another lane opens.
+  LIEBIAN_INGEST_LANES: z.coerce.number().int().min(1).max(16).optional(),
+  LIEBIAN_INGEST_GROUP_EVENTS: z.coerce.number().int().min(1).max(5000).default(400),
   LIEBIAN_BOOTSTRAP_WRITE_KEY: z.string().min(16).max(200).optional(),
   LIEBIAN_BOOTSTRAP_SECRET_KEY: z.string().min(16).max(200).optional(),
   LIEBIAN_BOOTSTRAP_ADMIN_PASSWORD: z.string().min(8).max(200).optional(),
@@ -29,6 +33,7 @@ export type Config = {
   demoDays: number;
   logLevel: z.infer<typeof EnvSchema>['LIEBIAN_LOG_LEVEL'];
   rateLimitEventsPerSecond: number;
+  ingest: { lanes?: number; groupEvents: number };
   bootstrap: { writeKey?: string; secretKey?: string; adminPassword?: string };
 };
 
@@ -52,6 +57,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demoDays: e.LIEBIAN_DEMO_DAYS,
     logLevel: e.LIEBIAN_LOG_LEVEL,
     rateLimitEventsPerSecond: e.LIEBIAN_RATE_LIMIT_EPS,
+    ingest: { lanes: e.LIEBIAN_INGEST_LANES, groupEvents: e.LIEBIAN_INGEST_GROUP_EVENTS },
     bootstrap: {
       writeKey: e.LIEBIAN_BOOTSTRAP_WRITE_KEY,
       secretKey: e.LIEBIAN_BOOTSTRAP_SECRET_KEY,

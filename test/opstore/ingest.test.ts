@@ -32,6 +32,24 @@ forEachOpStore('opstore ingest writer', (getDb) => {
     assert.equal(await db.tx((q) => insertEvents(q, [])), 0);
   });
 
+  test('a batch partly stored before keeps the new events, in order, and only those', async () => {
+    const db = getDb();
+    const ws = uid('ws_');
+    const ev = (m: string) => track('E', { userId: 'u', messageId: m, properties: { m } });
+    assert.equal(await db.tx((q) => insertEvents(q, [{ workspaceId: ws, events: ['a', 'b', 'c'].map(ev) }])), 3);
+    // x, y, z are new; b and a were stored (the statement's second path: not every event is new)
+    assert.equal(await db.tx((q) => insertEvents(q, [{ workspaceId: ws, events: ['x', 'b', 'y', 'a', 'z'].map(ev) }])), 3);
+    const rows = await outboxOf(db, ws);
+    assert.deepEqual(rows.map((r) => r.body.properties?.m), ['a', 'b', 'c', 'x', 'y', 'z']);
+    for (let i = 1; i < rows.length; i++) assert.equal(rows[i]!.seq, rows[i - 1]!.seq + 1, 'one group, one contiguous seq range');
+    // two workspaces in one statement, one event already stored in the second
+    const ws2 = uid('ws_');
+    await db.tx((q) => insertEvents(q, [{ workspaceId: ws2, events: [ev('q')] }]));
+    assert.equal(await db.tx((q) => insertEvents(q, [{ workspaceId: ws, events: [ev('k')] }, { workspaceId: ws2, events: [ev('q'), ev('r')] }])), 2);
+    assert.deepEqual((await outboxOf(db, ws)).map((r) => r.body.messageId).slice(-1), ['k']);
+    assert.deepEqual((await outboxOf(db, ws2)).map((r) => r.body.messageId), ['q', 'r']);
+  });
+
   test('duplicates inside one batch are stored once (the first occurrence wins)', async () => {
     const db = getDb();
     const ws = uid('ws_');

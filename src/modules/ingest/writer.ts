@@ -17,7 +17,10 @@ interface Pending {
  *  1. `ins`: the permanent dedupe keys. Sorted, so two groups holding the same ids take their row
  *     locks in the same order and cannot deadlock; a key being inserted by an uncommitted group
  *     makes this one wait for that commit, then count it as a duplicate.
- *  2. `bodies`: per workspace, one row with the new events as newline-joined JSON text.
+ *  2. `bodies`: per workspace, one row with the new events as newline-joined JSON text. When the
+ *     group is one workspace's and nothing in it was a duplicate (the common case), that text is
+ *     the parameter $3 itself: the statement never splits or re-joins the bodies. Otherwise the
+ *     new events are picked out of $3 by position (hash semi-join, no sort of the wide rows).
  *  3. `lock`: the writer's advisory lock, taken only once 1 and 2 are done (it reads all of
  *     `bodies`), so concurrent groups (other lanes, other nodes) do 1 and 2 in parallel. Held until
  *     commit: one group at a time allocates seqs, so seq order equals commit order even with several
@@ -28,21 +31,28 @@ interface Pending {
  * Under the lock there are only 4, 5 and the commit's WAL flush.
  */
 const INSERT_SQL = `
-with input as (
+with keys as (
   -- no (workspace_id, message_id) twice: insertEncoded keeps the first occurrence
-  select x.workspace_id, x.message_id, x.body, x.n
-  from unnest($1::text[], $2::text[], string_to_array($3::text, E'\\n')) with ordinality as x(workspace_id, message_id, body, n)
+  select x.workspace_id, x.message_id, x.n
+  from unnest($1::text[], $2::text[]) with ordinality as x(workspace_id, message_id, n)
 ), ins as (
   insert into event_ids (workspace_id, message_id)
-  select workspace_id, message_id from input order by workspace_id, message_id
+  select workspace_id, message_id from keys order by workspace_id, message_id
   on conflict do nothing
   returning workspace_id, message_id
+), inserted as materialized (
+  select count(*) as k from ins
 ), bodies as (
-  -- submission order within a workspace's body
   insert into event_outbox_bodies (workspace_id, n, body)
-  select input.workspace_id, count(*), string_agg(input.body, E'\\n' order by input.n)
-  from ins join input using (workspace_id, message_id)
-  group by input.workspace_id
+  -- one workspace ($4), every event new: the body is the parameter as sent
+  select $4::text, k, $3::text from inserted where $4::text is not null and k = $5::bigint
+  union all
+  -- otherwise, per workspace, the new events in submission order
+  select keys.workspace_id, count(*), string_agg(b.body, E'\\n' order by b.n)
+  from keys join unnest(string_to_array($3::text, E'\\n')) with ordinality as b(body, n) using (n)
+  where (select k from inserted) > 0 and ($4::text is null or (select k from inserted) <> $5::bigint)
+    and (keys.workspace_id, keys.message_id) in (select workspace_id, message_id from ins)
+  group by keys.workspace_id
   returning id, workspace_id, n::bigint as k
 ), lock as materialized (
   select pg_advisory_xact_lock(4242002) is not null as held from (select count(*) from bodies) c
@@ -86,6 +96,7 @@ function encodeEvents(workspaceId: string, events: StoredEvent[]): Encoded {
 async function insertEncoded(q: SqlRunner, requests: Encoded[]): Promise<number> {
   const workspaces: string[] = [];
   const ids: string[] = [];
+  let only: string | null = requests[0]?.workspaceId ?? null;
   const bodies: Buffer[] = [];
   const seen = new Map<string, Set<string>>();
   for (const r of requests) {
@@ -96,6 +107,7 @@ async function insertEncoded(q: SqlRunner, requests: Encoded[]): Promise<number>
       if (wsIds.has(id)) continue;
       wsIds.add(id);
       workspaces.push(r.workspaceId);
+      if (r.workspaceId !== only) only = null;
       ids.push(id);
       if (bodies.length) bodies.push(NEWLINE);
       bodies.push(r.bodies[i]!);
@@ -103,7 +115,7 @@ async function insertEncoded(q: SqlRunner, requests: Encoded[]): Promise<number>
   }
   if (!ids.length) return 0;
   // A Buffer parameter is text as UTF-8 bytes (SqlRunner's contract): no re-encoding of the group.
-  const res = await q.query<{ k: number }>(INSERT_SQL, [workspaces, ids, Buffer.concat(bodies)]);
+  const res = await q.query<{ k: number }>(INSERT_SQL, [workspaces, ids, Buffer.concat(bodies), only, ids.length], { prepare: 'liebian_ingest_v1' });
   let stored = 0;
   for (const r of res.rows) stored += Number(r.k);
   return stored;

@@ -6,8 +6,8 @@ pg.types.setTypeParser(1700, (v: string) => Number(v));
 
 function runner(c: pg.Pool | pg.PoolClient): SqlRunner {
   return {
-    async query<T>(sql: string, params?: unknown[]): Promise<QueryResult<T>> {
-      const r = await c.query(sql, params as unknown[]);
+    async query<T>(sql: string, params?: unknown[], opts?: { prepare?: string }): Promise<QueryResult<T>> {
+      const r = opts?.prepare ? await c.query({ name: opts.prepare, text: sql, values: params as unknown[] }) : await c.query(sql, params as unknown[]);
       return { rows: r.rows as T[], rowCount: r.rowCount ?? r.rows.length };
     },
   };

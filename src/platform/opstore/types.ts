@@ -5,8 +5,12 @@ export interface QueryResult<T> {
 }
 
 export interface SqlRunner {
-  /** A Buffer parameter is text in UTF-8 (sent as is to PostgreSQL, decoded for PGlite). */
-  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<T>>;
+  /**
+   * A Buffer parameter is text in UTF-8 (sent as is to PostgreSQL, decoded for PGlite). `prepare`
+   * names a server-side prepared statement for SQL run very often (PostgreSQL plans it once per
+   * connection; a name must always go with the same SQL).
+   */
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[], opts?: { prepare?: string }): Promise<QueryResult<T>>;
 }
 
 export interface OpStore extends SqlRunner {
