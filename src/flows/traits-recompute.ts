@@ -52,7 +52,7 @@ export interface RecomputeOptions {
   retrainChurn?: boolean;
   onPhase?: (phase: RecomputePhase, detail?: string) => void;
 }
-export type RecomputePhase = 'settings' | 'identities' | 'churn model' | 'social actions' | 'lifecycle' | 'traits' | 'done';
+export type RecomputePhase = 'settings' | 'identities' | 'churn model' | 'social actions' | 'lifecycle' | 'traits' | 'commit' | 'done';
 
 export interface RecomputeResult {
   workspace: string;
@@ -117,8 +117,11 @@ export async function recomputeAllUnlocked(op: SqlRunner, es: EventStoreDb, o: R
     const row = r.getRowObjectsJS()[0] as { n: number; b: number };
     await putRun(c, { workspaceId: ws, asOf, live, settings, computedAt: new Date().toISOString(), profiles: row.n, ms: Date.now() - t0, mergesCheckedAt, seq });
     done('traits');
+    phase('commit');
     return row;
   });
+  // The transaction's commit (with DuckDB's checkpoint when the WAL has grown past its threshold).
+  done('commit');
   phase('done');
   return { workspace: ws, asOf, live, profiles: counts.n, buyers: counts.b, identities, ms: Date.now() - t0, phaseMs, churn: churn.metrics };
 }
