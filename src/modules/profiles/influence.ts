@@ -1,5 +1,5 @@
 import { listValue, type DuckDBConnection } from '@duckdb/node-api';
-import { Params, profileIn } from './params.ts';
+import { IN_LIST_MAX, Params, profileIn } from './params.ts';
 import { pagerank } from './pagerank.ts';
 import { DEFAULT_PROFILE_SETTINGS } from './settings.ts';
 import type { FactsQuery, Scope } from './facts.ts';
@@ -423,6 +423,12 @@ async function fetchMirror(c: DuckDBConnection, ws: string, by: Array<[string, I
   return r.getRowObjectsJS() as Array<{ kind: string; value: string; profile_id: string }>;
 }
 
+/**
+ * Whether a lookup list is past IN_LIST_MAX: then a lookup is a semi-join over a scan, and the
+ * statements read the tables instead (a share with a large cascade; same result either way).
+ */
+const tooMany = (...sets: Array<Set<string> | string[]>) => sets.some((x) => (Array.isArray(x) ? new Set(x).size : x.size) > IN_LIST_MAX);
+
 const idsOf = (rows: SaRow[]) => rows.flatMap((x) => [x.user_id, x.anonymous_id]).filter((x): x is string => !!x);
 
 /**
@@ -463,10 +469,12 @@ async function upstreamSources(c: DuckDBConnection, q: FactsQuery, p: Params, de
   const values = new Set<string>();
   for (let d = 0; d <= depth && frontier.size; d++) {
     for (const x of frontier) visited.add(x);
+    if (tooMany(visited, values)) return TABLES;
     const rows = await fetchSocial(c, q.ws, [['share_id', frontier]]);
     for (const v of idsOf(rows)) values.add(v);
     frontier = new Set(rows.map((x) => x.parent_share_id).filter((x): x is string => !!x && !visited.has(x)));
   }
+  if (tooMany(visited, values, s.userIds, s.anonymousIds)) return TABLES;
   return sourcesOf(p, { userIds: s.userIds, anonIds: s.anonymousIds, shareIds: visited, values, profiles: [], edgeProfiles: [] });
 }
 
@@ -488,6 +496,7 @@ async function countsSources(c: DuckDBConnection, q: FactsQuery, p: Params, targ
   const onShares = new Set<string>();
   for (let d = 0; d <= depth && frontier.size; d++) {
     for (const x of frontier) visited.add(x);
+    if (tooMany(visited, values)) return TABLES;
     // Every row of the frontier's shares, and (above the last generation) the rows naming them as parent.
     const rows = await fetchSocial(c, q.ws, d < depth ? [['share_id', frontier], ['parent_share_id', frontier]] : [['share_id', frontier]]);
     for (const x of rows) {
@@ -496,12 +505,15 @@ async function countsSources(c: DuckDBConnection, q: FactsQuery, p: Params, targ
     frontier = new Set(rows.filter((x) => x.kind === 'share' && x.share_id && !visited.has(x.share_id) && x.parent_share_id && frontier.has(x.parent_share_id)).map((x) => x.share_id!));
   }
   for (const v of onShares) values.add(v);
+  if (tooMany(values, onShares)) return TABLES;
   // Visitors and buyers: every profile holding an id seen on those shares' rows.
   const cb = [...new Set((await fetchMirror(c, q.ws, [['value', onShares]])).map((x) => x.profile_id))];
   const cbid = await fetchMirror(c, q.ws, [['profile_id', cb]]);
   const cu = cbid.filter((x) => x.kind === 'user_id').map((x) => x.value);
   const ca = cbid.filter((x) => x.kind === 'anonymous_id').map((x) => x.value);
+  if (tooMany(cu, ca, cb)) return TABLES;
   for (const v of idsOf(await fetchSocial(c, q.ws, [['user_id', cu], ['anonymous_id', ca]]))) values.add(v);
+  if (tooMany(values, [...tu, ...cu], [...ta, ...ca], [...targets, ...cb])) return TABLES;
   return sourcesOf(p, {
     userIds: [...tu, ...cu], anonIds: [...ta, ...ca], shareIds: visited, values, profiles: [...targets, ...cb], edgeProfiles: targets,
   });
