@@ -6,7 +6,7 @@ import { eventStoreCursor } from '../modules/events/index.ts';
 import { getCursor } from '../modules/ingest/index.ts';
 import { getWorkspace } from '../modules/workspaces/index.ts';
 import {
-  ProfileSettingsSchema, dayNumber, getChurnModel, purchaseDaysSql, putChurnModel, putRun, rebuildSocialActions, scopeOf, stageHistory, writeTraits,
+  ProfileSettingsSchema, createTraitsIndexes, dayNumber, getChurnModel, purchaseDaysSql, putChurnModel, putRun, rebuildSocialActions, scopeOf, stageHistory, writeTraits,
   type ChurnMetrics, type ChurnModel, type ProfileSettings, type Scope, type StageChange, type WriteTraitsOptions,
 } from '../modules/profiles/index.ts';
 import { refreshMirrorFull, latestUnmerge } from './traits-identities.ts';
@@ -52,7 +52,7 @@ export interface RecomputeOptions {
   retrainChurn?: boolean;
   onPhase?: (phase: RecomputePhase, detail?: string) => void;
 }
-export type RecomputePhase = 'settings' | 'identities' | 'churn model' | 'social actions' | 'lifecycle' | 'traits' | 'commit' | 'done';
+export type RecomputePhase = 'settings' | 'identities' | 'churn model' | 'social actions' | 'lifecycle' | 'traits' | 'commit' | 'indexes' | 'done';
 
 export interface RecomputeResult {
   workspace: string;
@@ -120,8 +120,12 @@ export async function recomputeAllUnlocked(op: SqlRunner, es: EventStoreDb, o: R
     phase('commit');
     return row;
   });
-  // The transaction's commit (with DuckDB's checkpoint when the WAL has grown past its threshold).
+  // The transaction's commit (with DuckDB's checkpoint when the WAL has grown past its threshold),
+  // then the indexes of the rewritten tables, built in a transaction of their own (profiles/indexes.ts).
   done('commit');
+  phase('indexes');
+  await es.write((c) => createTraitsIndexes(c));
+  done('indexes');
   phase('done');
   return { workspace: ws, asOf, live, profiles: counts.n, buyers: counts.b, identities, ms: Date.now() - t0, phaseMs, churn: churn.metrics };
 }

@@ -13,7 +13,7 @@ const Options = z.object({
   retrainChurn: z.boolean().default(false),
 });
 
-const PHASES: RecomputePhase[] = ['settings', 'identities', 'churn model', 'social actions', 'lifecycle', 'traits', 'commit', 'done'];
+const PHASES: RecomputePhase[] = ['settings', 'identities', 'churn model', 'social actions', 'lifecycle', 'traits', 'commit', 'indexes', 'done'];
 
 /**
  * `liebian recompute`: full recompute of the computed traits of a workspace (identity mirror,

@@ -126,7 +126,7 @@ const MIGRATIONS: Array<{ version: number; sql: string[] }> = [
   {
     // The social actions of a few people (the incremental traits pass: src/modules/profiles/influence.ts)
     // by ART index instead of a scan. The full recompute drops and recreates them around its
-    // rebuild of the table (src/modules/profiles/social-actions.ts: the same statements).
+    // rebuild of the table (src/modules/profiles/indexes.ts: the same statements).
     version: 7,
     sql: [
       `create index if not exists social_actions_user on social_actions (user_id)`,
@@ -136,7 +136,7 @@ const MIGRATIONS: Array<{ version: number; sql: string[] }> = [
   {
     // A profile's computed traits and lifecycle history by ART index (the incremental traits pass:
     // its deletes, reads and updates filter on profile_id alone). The full recompute drops and
-    // recreates them around its rewrite (src/modules/profiles/store.ts: the same statements).
+    // recreates them around its rewrite (src/modules/profiles/indexes.ts: the same statements).
     version: 8,
     sql: [
       `create index if not exists computed_traits_profile on computed_traits (profile_id)`,
@@ -146,7 +146,7 @@ const MIGRATIONS: Array<{ version: number; sql: string[] }> = [
   {
     // The rows of a few shares and the graph edges of a few profiles by ART index (the incremental
     // traits pass, src/modules/profiles/influence.ts). The full recompute drops and recreates them
-    // around its rebuilds (social-actions.ts, influence.ts: the same statements).
+    // around its rebuilds (src/modules/profiles/indexes.ts: the same statements).
     version: 9,
     sql: [
       `create index if not exists social_actions_share on social_actions (share_id)`,

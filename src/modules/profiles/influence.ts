@@ -1,5 +1,6 @@
 import { listValue, type DuckDBConnection } from '@duckdb/node-api';
 import { IN_LIST_MAX, Params, profileIn } from './params.ts';
+import { dropTraitsIndexes } from './indexes.ts';
 import { pagerank } from './pagerank.ts';
 import { DEFAULT_PROFILE_SETTINGS } from './settings.ts';
 import type { FactsQuery, Scope } from './facts.ts';
@@ -55,8 +56,6 @@ function byActor(p: Params, scope: Scope | null, x: string): string {
   return parts.length ? `(${parts.join(' or ')})` : 'false';
 }
 
-const EDGE_INDEXES = [['influence_edges_src', 'src'], ['influence_edges_dst', 'dst']] as const;
-
 /** The social actions that make graph edges. */
 const EDGE_KINDS = ['follow', 'unfollow', 'friend', 'unfriend', 'invite_accepted'];
 
@@ -95,11 +94,10 @@ async function refreshEdges(c: DuckDBConnection, q: FactsQuery): Promise<string[
   const p = new Params();
   const sql = edgesSql(q, p);
   if (!q.scope) {
-    // The indexes (event-store migration 9, same statements) are rebuilt after the rows.
-    for (const [name] of EDGE_INDEXES) await c.run(`drop index if exists ${name}`);
+    // The indexes are built again after the recompute's commit (indexes.ts).
+    await dropTraitsIndexes(c, 'influence_edges');
     await c.run('delete from influence_edges where workspace_id = $1', [q.ws]);
     await c.run(`insert into influence_edges select ${p.add(q.ws)}, type, src, dst from (${sql})`, p.values);
-    for (const [name, col] of EDGE_INDEXES) await c.run(`create index if not exists ${name} on influence_edges (${col})`);
     return 'all';
   }
   const sp = p.list(q.scope.profiles);

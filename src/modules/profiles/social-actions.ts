@@ -1,4 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { dropTraitsIndexes } from './indexes.ts';
 
 /**
  * `social_actions`: the events the influence traits read, extracted once from the event log
@@ -69,18 +70,13 @@ function extractSql(where: string, linesWhere: string): string {
 
 /** Rebuilds a workspace's social actions from its whole log (full recompute). */
 export async function rebuildSocialActions(c: DuckDBConnection, ws: string): Promise<void> {
-  // The indexes (event-store migration 7, same statements) are rebuilt after the rows, not row by row.
-  for (const [name] of INDEXES) await c.run(`drop index if exists ${name}`);
+  // The indexes are built again after the recompute's commit (indexes.ts).
+  await dropTraitsIndexes(c, 'social_actions');
   await c.run('delete from social_actions where workspace_id = $1', [ws]);
   // In seq order, so that a pass's delete of its seq range reads one zone of the table.
   await c.run(`insert into social_actions (${COLS}) select * from (${extractSql('e.workspace_id = $1', 'l.workspace_id = $1')}) order by seq`, [ws]);
-  for (const [name, col] of INDEXES) await c.run(`create index if not exists ${name} on social_actions (${col})`);
 }
 
-/** The ART indexes of social_actions (event-store migrations 7 and 9): a person's actions by raw id, a share's rows by id and by parent. */
-const INDEXES = [
-  ['social_actions_user', 'user_id'], ['social_actions_anonymous', 'anonymous_id'], ['social_actions_share', 'share_id'], ['social_actions_parent', 'parent_share_id'],
-] as const;
 
 /** Replaces the social actions of the events with outbox seq in (after, upTo], all workspaces (incremental pass). */
 export async function refreshSocialActions(c: DuckDBConnection, after: number, upTo: number): Promise<void> {

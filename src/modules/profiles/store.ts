@@ -5,6 +5,7 @@ import { Params, profileIn } from './params.ts';
 import { churnSql, type ChurnModel, type ChurnMetrics } from './churn.ts';
 import { rescoreAll, rescoreScope } from './rank-cache.ts';
 import { writeInfluence } from './influence.ts';
+import { dropTraitsIndexes } from './indexes.ts';
 import { dayNumber, type StageChange } from './lifecycle.ts';
 import type { ProfileSettings } from './settings.ts';
 
@@ -162,9 +163,8 @@ export async function writeTraits(c: DuckDBConnection, q: FactsQuery, history: M
   const keep = !!(o.influence === 'none' && q.scope);
   const d = new Params();
   const scoped = q.scope ? profileIn(d, q.scope.profiles) : `workspace_id = ${d.add(q.ws)}`;
-  // A full write drops the profile_id indexes and builds them again at the end (cheaper than
-  // maintaining them row by row for a million rows).
-  if (!q.scope) for (const [name] of PROFILE_INDEXES) await c.run(`drop index if exists ${name}`);
+  // A full write drops the profile_id indexes; they are built again after the commit (indexes.ts).
+  if (!q.scope) for (const t of ['computed_traits', 'lifecycle_history']) await dropTraitsIndexes(c, t);
   // Kept influence columns come back from the delete (as text: exact for every type) and go into the insert.
   const del = await c.runAndReadAll(`delete from computed_traits where ${scoped}${keep ? ` returning profile_id, ${INFLUENCE_COLS.map(([k]) => `${k}::varchar`).join(', ')}` : ''}`, d.values);
   await c.run(`delete from lifecycle_history where ${scoped}`, d.values);
@@ -212,11 +212,7 @@ export async function writeTraits(c: DuckDBConnection, q: FactsQuery, history: M
   if (keep) return;
   await writeInfluence(c, q, { graphUnchanged: o.influence === 'counts' });
   mark('influence');
-  if (!q.scope) for (const [name, table] of PROFILE_INDEXES) await c.run(`create index if not exists ${name} on ${table} (profile_id)`);
 }
-
-/** The ART indexes on profile_id (event-store migration 8, the same statements): a scope's rows by index. */
-const PROFILE_INDEXES = [['computed_traits_profile', 'computed_traits'], ['lifecycle_history_profile', 'lifecycle_history']] as const;
 
 export interface TraitsRun {
   workspaceId: string;
