@@ -6,7 +6,7 @@ import { eventStoreCursor } from '../modules/events/index.ts';
 import { getCursor } from '../modules/ingest/index.ts';
 import { getWorkspace } from '../modules/workspaces/index.ts';
 import {
-  ProfileSettingsSchema, createTraitsIndexes, dayNumber, getChurnModel, purchaseDaysSql, putChurnModel, putRun, rebuildSocialActions, scopeOf, stageHistory, writeTraits,
+  ProfileSettingsSchema, createTraitsIndexes, dayNumber, dropAllTraitsIndexes, getChurnModel, purchaseDaysSql, putChurnModel, putRun, rebuildSocialActions, scopeOf, stageHistory, writeTraits,
   type ChurnMetrics, type ChurnModel, type ProfileSettings, type Scope, type StageChange, type WriteTraitsOptions,
 } from '../modules/profiles/index.ts';
 import { refreshMirrorFull, latestUnmerge } from './traits-identities.ts';
@@ -104,6 +104,8 @@ export async function recomputeAllUnlocked(op: SqlRunner, es: EventStoreDb, o: R
     churn = { asOf, trainedAt: new Date().toISOString(), ...trained };
   }
   done('churn model');
+  // The indexes of the tables rewritten below go first, in a transaction of their own (profiles/indexes.ts).
+  await es.write((c) => dropAllTraitsIndexes(c));
   const counts = await es.write(async (c) => {
     phase('social actions');
     await rebuildSocialActions(c, ws);

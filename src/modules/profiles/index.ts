@@ -21,6 +21,6 @@ export {
 export { buyerTraitColumns, traitsOfProfiles, traitColumnsPresent, NUMERIC_TRAIT_COLUMNS, EXPORT_TRAIT_COLUMNS, type TraitColumns } from './columns.ts';
 export { rebuildSocialActions, refreshSocialActions } from './social-actions.ts';
 export { influenceChanges } from './influence.ts';
-export { createTraitsIndexes } from './indexes.ts';
+export { createTraitsIndexes, dropAllTraitsIndexes } from './indexes.ts';
 export { pagerank, PAGERANK_DAMPING, PAGERANK_TOLERANCE, PAGERANK_MAX_ITERATIONS, type PageRankResult } from './pagerank.ts';
 export { forgetRanks, rescoreAll, rescoreScope, MAX_INCREMENTAL } from './rank-cache.ts';

@@ -2,12 +2,13 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 
 /**
  * The ART indexes the incremental pass reads through (event-store migrations 7–9: the same
- * statements). A full recompute rewrites these tables: it drops their indexes before (maintaining
- * them row by row over a million rows costs several times a build), and builds them again in a
- * transaction of their own after its commit (`createTraitsIndexes`): with an index on a table at
- * commit, DuckDB's commit removes every deleted row from it one by one (measured: minutes for the
- * bench world's second recompute). Until then the tables are complete and correct, only without
- * the indexes; the traits lock keeps incremental passes out meanwhile.
+ * statements). A full recompute rewrites these tables: it drops their indexes in a transaction of
+ * its own before (`dropAllTraitsIndexes`: maintaining them row by row over a million rows costs
+ * several times a build, and an index present when the rewrite's transaction starts makes its
+ * commit remove every deleted row from it one by one: minutes for the bench world's second
+ * recompute), and builds them again in a transaction of their own after its commit
+ * (`createTraitsIndexes`). Meanwhile the tables are complete and correct, only without the
+ * indexes; the traits lock keeps incremental passes out.
  */
 const INDEXES: ReadonlyArray<readonly [name: string, table: string, column: string]> = [
   ['social_actions_user', 'social_actions', 'user_id'],
@@ -20,7 +21,16 @@ const INDEXES: ReadonlyArray<readonly [name: string, table: string, column: stri
   ['lifecycle_history_profile', 'lifecycle_history', 'profile_id'],
 ];
 
-/** Drops the indexes of a table before a full rewrite of it. */
+/**
+ * Drops all of them, in a transaction of its own before the full recompute's: an index that
+ * exists when a transaction starts makes its commit remove each deleted row from it, even when the
+ * transaction dropped it (measured: 11 s per million deleted rows, 0.2 s without).
+ */
+export async function dropAllTraitsIndexes(c: DuckDBConnection): Promise<void> {
+  for (const [name] of INDEXES) await c.run(`drop index if exists ${name}`);
+}
+
+/** Drops the indexes of a table before a full rewrite of it (no-ops after dropAllTraitsIndexes). */
 export async function dropTraitsIndexes(c: DuckDBConnection, table: string): Promise<void> {
   for (const [name, t] of INDEXES) if (t === table) await c.run(`drop index if exists ${name}`);
 }
