@@ -3,10 +3,10 @@ import { appError } from '../../platform/errors.ts';
 import type { StoredEvent } from './schema.ts';
 
 interface Pending {
-  workspaceId: string;
-  events: StoredEvent[];
-  /** The events as INSERT_SQL's JSON array items, serialised when the request arrives. */
+  /** The request's events as INSERT_SQL's parameters, serialised when the request arrives. */
   encoded: Encoded;
+  /** How many events the request holds (answered as `stored` once committed). */
+  count: number;
   resolve: (r: { stored: number }) => void;
   reject: (e: unknown) => void;
 }
@@ -162,7 +162,7 @@ export class IngestWriter {
       return Promise.reject(toStoreError(e));
     }
     return new Promise((resolve, reject) => {
-      this.queue.push({ workspaceId, events, encoded, resolve, reject });
+      this.queue.push({ encoded, count: events.length, resolve, reject });
       this.queuedEvents += events.length;
       if (this.lanes.size === 0 || (this.lanes.size < this.maxInFlight && this.queuedEvents >= this.minGroupEvents)) this.startLane();
     });
@@ -200,11 +200,11 @@ export class IngestWriter {
     while (this.queue.length) {
       const group: Pending[] = [];
       let n = 0;
-      while (this.queue.length && (n === 0 || n + this.queue[0]!.events.length <= this.maxEventsPerTx)) {
+      while (this.queue.length && (n === 0 || n + this.queue[0]!.count <= this.maxEventsPerTx)) {
         const p = this.queue.shift()!;
-        this.queuedEvents -= p.events.length;
+        this.queuedEvents -= p.count;
         group.push(p);
-        n += p.events.length;
+        n += p.count;
       }
       await this.commit(group);
     }
@@ -213,7 +213,7 @@ export class IngestWriter {
   private async commit(group: Pending[]): Promise<void> {
     try {
       await insertEncoded(this.db, group.map((p) => p.encoded));
-      for (const p of group) p.resolve({ stored: p.events.length });
+      for (const p of group) p.resolve({ stored: p.count });
       return;
     } catch (e) {
       if (group.length === 1) {
@@ -224,7 +224,7 @@ export class IngestWriter {
     for (const p of group) {
       try {
         await insertEncoded(this.db, [p.encoded]);
-        p.resolve({ stored: p.events.length });
+        p.resolve({ stored: p.count });
       } catch (e) {
         p.reject(toStoreError(e));
       }
