@@ -1,7 +1,8 @@
 /**
  * The ingest bench's baseline: a bare Fastify server with only `POST /v1/batch`, which parses the
  * body with Liebian's own body parser (gzip/JSON, prototype-poisoning protection) and validates it
- * with Liebian's own `normalizeBatch` (zod schema, limits, clock-skew correction), then answers
+ * with Liebian's own `encodeBatch` (what the real route runs: zod schema, limits, clock-skew
+ * correction, the stored JSON the size limit is measured on), then answers
  * `{"success":true}`. No authentication, no rate limiting, no store: the ceiling the real route could
  * reach if durability cost nothing. Started by bench/ingest.ts as a child process; prints
  * `listening <port>` on stdout.
@@ -9,15 +10,15 @@
 import Fastify from 'fastify';
 import { registerBodyParsers, HARD_BODY_LIMIT } from '../src/http/body.ts';
 import { registerErrorHandling } from '../src/http/errors.ts';
-import { normalizeBatch } from '../src/modules/ingest/index.ts';
+import { encodeBatch } from '../src/modules/ingest/index.ts';
 
 const app = Fastify({ logger: false, bodyLimit: HARD_BODY_LIMIT });
 registerBodyParsers(app);
 registerErrorHandling(app);
 let sink = 0;
 app.post('/v1/batch', async (req) => {
-  const events = normalizeBatch(req.body, req.bodyBytes ?? 0, new Date());
-  sink += events.length;
+  const events = encodeBatch(req.body, req.bodyBytes ?? 0, new Date());
+  sink += events.messageIds.length;
   return { success: true };
 });
 app.get('/healthz', async () => ({ status: 'ok', events: sink }));

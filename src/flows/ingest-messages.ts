@@ -1,5 +1,5 @@
 import type { Engine } from '../engine.ts';
-import { normalizeBatch } from '../modules/ingest/index.ts';
+import { encodeBatch } from '../modules/ingest/index.ts';
 
 /**
  * Sends Segment messages through the same path as POST /v1/batch (validation, clock-skew
@@ -8,7 +8,7 @@ import { normalizeBatch } from '../modules/ingest/index.ts';
  */
 export async function ingestMessages(engine: Engine, workspaceId: string, messages: unknown[]): Promise<number> {
   const body = { batch: messages };
-  const events = normalizeBatch(body, 0, new Date());
-  await engine.writer.write(workspaceId, events);
-  return events.length;
+  const events = encodeBatch(body, 0, new Date());
+  await engine.writer.writeEncoded(workspaceId, events);
+  return events.messageIds.length;
 }

@@ -82,3 +82,72 @@ test('fast path: the simulator traffic takes it, and normalisation is unchanged'
   assert.throws(() => normalizeBatch({ batch: [{ type: 'track', userId: 'u' }] }, 0, new Date()), /batch\[0\]: batch\.0\.event track needs an event name/);
   assert.throws(() => normalizeBatch({ batch: [{ type: 'track', event: 'E', userId: 'u', timestamp: 'nope' }] }, 0, new Date()), /batch\.0\.timestamp/);
 });
+
+// Validation checks the common message on its stored JSON (serialised once: size, NUL and lone-
+// surrogate escapes, bracket count as a bound on nesting) and sends anything suspect to the exact
+// walk over the message as sent. Whichever way a message goes, what the stores cannot hold is
+// refused with its path, and what they can is stored unchanged.
+const BAD: Array<[string, unknown, RegExp]> = [
+  ['NUL', 'a\u0000b', /NUL/],
+  ['lone high surrogate', 'x\ud83dy', /surrogate/],
+  ['lone low surrogate', '\ude00', /surrogate/],
+];
+const nest = (depth: number, leaf: unknown): unknown => (depth === 0 ? leaf : depth % 2 ? { d: nest(depth - 1, leaf) } : [nest(depth - 1, leaf)]);
+const placed = fc.record({
+  where: fc.constantFrom('properties', 'traits', 'context', 'extra', 'key'),
+  depth: fc.integer({ min: 0, max: 6 }),
+  bad: fc.constantFrom(...BAD),
+});
+
+test('stored-JSON checks: a NUL, a lone surrogate or nesting past 32 anywhere is refused with its path; look-alikes are stored', () => {
+  const base = () => ({ type: 'track', event: 'Viewed', userId: 'u1', messageId: 'm1', timestamp: '2026-01-01T00:00:00.000Z', properties: { price: 5 } as Record<string, unknown>, traits: {} as Record<string, unknown>, context: {} as Record<string, unknown> });
+  fc.assert(
+    fc.property(placed, ({ where, depth, bad: [, value, why] }) => {
+      const m: Record<string, unknown> = base();
+      if (where === 'key') (m.properties as Record<string, unknown>)[value as string] = 1;
+      else if (where === 'extra') m.extra = nest(depth, value);
+      else (m[where] as Record<string, unknown>).v = nest(depth, value);
+      const err = (() => {
+        try {
+          normalizeBatch({ batch: [{ type: 'page', userId: 'ok', messageId: 'ok' }, m] }, 0, new Date());
+        } catch (e) {
+          return e as { code: string; message: string; details: Array<{ path: string }> };
+        }
+        return null;
+      })();
+      assert.ok(err, `accepted: ${where} depth ${depth}`);
+      assert.equal(err.code, 'VALIDATION_FAILED');
+      assert.match(err.message, why);
+      assert.match(err.details[0]!.path, where === 'key' ? /^batch\.1\.properties\./ : new RegExp(`^batch\\.1\\.${where}`));
+    }),
+    { numRuns: 300 },
+  );
+  // Nesting: 32 containers are fine, 33 are not, wherever they sit (also in an unstored field).
+  const deep = (n: number, where: string) => ({ ...base(), [where]: nest(n - 1, 1) });
+  for (const where of ['properties', 'extra']) {
+    assert.equal(normalizeBatch({ batch: [deep(32, where)] }, 0, new Date()).length, 1);
+    assert.throws(() => normalizeBatch({ batch: [deep(33, where)] }, 0, new Date()), /nesting deeper than 32/);
+  }
+  const inRecord = (n: number) => ({ ...base(), properties: { d: nest(n - 2, 1) } });
+  assert.equal(normalizeBatch({ batch: [inRecord(32)] }, 0, new Date()).length, 1);
+  assert.throws(() => normalizeBatch({ batch: [inRecord(33)] }, 0, new Date()), /batch\.0\.properties\.d(\.\w+)+ (key )?nesting deeper than 32/);
+  // Look-alikes: the text "\u0000" (a backslash, not a NUL), paired surrogates, many brackets in strings.
+  const looks = { ...base(), properties: { a: '\\u0000 and \\ud83d', emoji: '😀', b: '{['.repeat(40) } };
+  const [stored] = normalizeBatch({ batch: [looks] }, 0, new Date());
+  assert.deepEqual(stored!.properties, looks.properties);
+});
+
+test('the 32 KB limit is on the event as stored plus the fields not stored', () => {
+  const at = (n: number, extra?: string) => {
+    const m: Record<string, unknown> = { type: 'track', event: 'E', userId: 'u', messageId: 'm', timestamp: '2026-01-01T00:00:00.000Z', properties: { s: '' } };
+    if (extra) m[extra] = '';
+    const stored = Buffer.byteLength(JSON.stringify(normalizeBatch({ batch: [m] }, 0, new Date(0))[0]));
+    if (extra) m[extra] = 'x'.repeat(n - stored - Buffer.byteLength(`,"${extra}":""`));
+    else (m.properties as { s: string }).s = 'x'.repeat(n - stored);
+    return m;
+  };
+  for (const extra of [undefined, 'junk']) {
+    assert.equal(normalizeBatch({ batch: [at(32 * 1024, extra)] }, 0, new Date(0)).length, 1);
+    assert.throws(() => normalizeBatch({ batch: [at(32 * 1024 + 1, extra)] }, 0, new Date(0)), (e: { code?: string; details?: { bytes: number } }) => e.code === 'EVENT_TOO_LARGE' && e.details?.bytes === 32 * 1024 + 1);
+  }
+});

@@ -61,26 +61,92 @@ export interface BatchEnvelope {
   context?: unknown;
 }
 
+/** What every message of one request shares: the receive time (once as text) and the envelope. */
+interface Received {
+  at: Date;
+  iso: string;
+  envelope: BatchEnvelope;
+  /** The envelope's sentAt as ISO text (null: none or not a date), computed once per request. */
+  envelopeSentAt?: string | null;
+}
+
+const received = (at: Date, envelope: BatchEnvelope = {}): Received => ({ at, iso: at.toISOString(), envelope });
+
+/**
+ * Events as the writer takes them: each event's messageId and its stored JSON as UTF-8 (the bytes
+ * the size limit is measured on, serialised once).
+ */
+export interface EncodedEvents {
+  messageIds: string[];
+  bodies: Buffer[];
+}
+
+/**
+ * A JSON text's escapes of what the stores cannot hold: NUL and lone surrogates (JSON.stringify
+ * writes both as \u escapes, and nothing else it writes looks like them). A literal backslash
+ * before "u0000" also matches: a false alarm only costs the exact check.
+ */
+const SUSPECT_ESCAPE = /\\u(?:0000|d[89a-f])/i;
+
+/** At most `limit` of `{` and `[` in `s`? (An upper bound on nesting; strings' brackets count too.) */
+function fewBrackets(s: string, limit: number): boolean {
+  let n = 0;
+  for (let i = s.indexOf('{'); i >= 0; i = s.indexOf('{', i + 1)) if (++n > limit) return false;
+  for (let i = s.indexOf('['); i >= 0; i = s.indexOf('[', i + 1)) if (++n > limit) return false;
+  return true;
+}
+
 /**
  * Validates and normalises one raw message. Throws VALIDATION_FAILED / EVENT_TOO_LARGE naming the
  * batch index and field. `type` overrides the message's type (single-message routes).
  */
 export function normalizeMessage(raw: unknown, index: number, receivedAt: Date, type?: MessageType, envelope: BatchEnvelope = {}): StoredEvent {
+  return normalizeOne(raw, index, received(receivedAt, envelope), type).event;
+}
+
+/**
+ * The one validation path. The common message is checked on its stored JSON, serialised once:
+ * its size, no NUL / lone-surrogate escape, few enough brackets that it cannot nest too deep.
+ * Anything else takes the exact checks on the message as sent (in the order that names the first
+ * problem: not an object, unstorable value with its path, then the schema), so the errors are
+ * the same whichever way a message goes.
+ *
+ * The 32 KB limit is measured on the event as stored (its normalised JSON: receivedAt, the
+ * corrected timestamp, the batch context merged in; top-level fields outside the spec are not
+ * stored and not counted).
+ */
+function normalizeOne(raw: unknown, index: number, r: Received, type?: MessageType): { event: StoredEvent; body: Buffer } {
   const at = (p: (string | number)[]) => ['batch', index, ...p];
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
     throw appError('VALIDATION_FAILED', `batch[${index}] is not an object`, [{ path: `batch.${index}`, message: 'expected an object' }]);
   }
+  const input = type ? { ...(raw as Record<string, unknown>), type } : (raw as Record<string, unknown>);
+  // The common valid message skips zod (same result, see fast-parse.ts).
+  let m: FastMessage | undefined = fastParseMessage(input);
+  if (m) {
+    const event = build(m, r);
+    let text: string | undefined;
+    try {
+      text = JSON.stringify(event);
+    } catch {
+      // RangeError: nested too deeply to serialise; the exact checks below name it
+    }
+    if (text !== undefined && fewBrackets(text, MAX_DEPTH) && !SUSPECT_ESCAPE.test(text)) {
+      const unstored = unstoredBytes(input, false);
+      if (unstored >= 0) {
+        const body = Buffer.from(text);
+        if (body.length + unstored > MAX_EVENT_BYTES) throw tooLarge(index, body.length + unstored);
+        return { event, body };
+      }
+    }
+  }
   // Depth first: JSON.stringify of a very deeply nested value overflows the stack.
   const bad = findUnstorable(raw, at([]), 0);
   if (bad) throw appError('VALIDATION_FAILED', `batch[${index}]: ${bad.path} ${bad.message}`, [{ ...bad, index }]);
-  const size = Buffer.byteLength(JSON.stringify(raw));
-  if (size > MAX_EVENT_BYTES) {
-    throw appError('EVENT_TOO_LARGE', `batch[${index}] is ${size} bytes; the limit is ${MAX_EVENT_BYTES}`, { index, bytes: size, limit: MAX_EVENT_BYTES });
-  }
-  const input = type ? { ...(raw as Record<string, unknown>), type } : (raw as Record<string, unknown>);
-  // The common valid message skips zod (same result, see fast-parse.ts); zod names what is wrong.
-  let m: FastMessage | undefined = fastParseMessage(input);
   if (!m) {
+    // An invalid message has no stored form: it is measured as sent, before the schema names a field.
+    const sent = Buffer.byteLength(JSON.stringify(raw));
+    if (sent > MAX_EVENT_BYTES) throw tooLarge(index, sent);
     const parsed = MessageSchema.safeParse(input);
     if (!parsed.success) {
       const details = zodDetails(parsed.error.issues, at([])).map((d) => ({ ...d, index }));
@@ -88,23 +154,61 @@ export function normalizeMessage(raw: unknown, index: number, receivedAt: Date, 
     }
     m = parsed.data;
   }
+  const event = build(m, r);
+  const body = Buffer.from(JSON.stringify(event));
+  const size = body.length + unstoredBytes(input);
+  if (size > MAX_EVENT_BYTES) throw tooLarge(index, size);
+  return { event, body };
+}
+
+/** The top-level fields a StoredEvent keeps; a message's other fields are dropped. */
+const STORED_FIELDS = new Set(['type', 'messageId', 'userId', 'anonymousId', 'event', 'name', 'previousId', 'groupId', 'timestamp', 'originalTimestamp', 'sentAt', 'receivedAt', 'properties', 'traits', 'context', 'integrations']);
+
+/**
+ * JSON bytes of a message's top-level fields that are not stored (they count towards its size all
+ * the same); -1 when one holds an object or array (`exact`: only after the exact checks passed).
+ */
+function unstoredBytes(input: Record<string, unknown>, exact = true): number {
+  let n = 0;
+  for (const k in input) {
+    if (STORED_FIELDS.has(k) || !Object.prototype.hasOwnProperty.call(input, k)) continue;
+    const v = input[k];
+    if (!exact && (typeof v === 'object' && v !== null || badString(k) || (typeof v === 'string' && badString(v)))) return -1;
+    n += Buffer.byteLength(JSON.stringify(v) ?? 'null') + Buffer.byteLength(k) + 4;
+  }
+  return n;
+}
+
+const tooLarge = (index: number, size: number) =>
+  appError('EVENT_TOO_LARGE', `batch[${index}] is ${size} bytes as stored; the limit is ${MAX_EVENT_BYTES}`, { index, bytes: size, limit: MAX_EVENT_BYTES });
+
+/** The stored event of a valid message: Segment's clock-skew correction, the batch context merged in. */
+function build(m: FastMessage, r: Received): StoredEvent {
   const original = iso(m.timestamp ?? m.originalTimestamp);
-  const sentAtRaw = m.sentAt ?? (typeof envelope.sentAt === 'string' ? envelope.sentAt : undefined);
-  const sentAt = sentAtRaw !== undefined && Number.isFinite(new Date(sentAtRaw).getTime()) ? iso(sentAtRaw) : undefined;
-  let timestamp = original ?? receivedAt.toISOString();
+  let sentAt: string | undefined;
+  if (m.sentAt !== undefined && m.sentAt !== null) sentAt = iso(m.sentAt);
+  else if (typeof r.envelope.sentAt === 'string') {
+    if (r.envelopeSentAt === undefined) {
+      const t = new Date(r.envelope.sentAt);
+      r.envelopeSentAt = Number.isFinite(t.getTime()) ? t.toISOString() : null;
+    }
+    sentAt = r.envelopeSentAt ?? undefined;
+  }
+  let timestamp = original ?? r.iso;
   if (original && sentAt) {
     // Segment's clock-skew correction: timestamp = receivedAt - (sentAt - originalTimestamp),
     // unless an absurd skew would take it out of the storable range.
-    const corrected = receivedAt.getTime() - (Date.parse(sentAt) - Date.parse(original));
+    const corrected = r.at.getTime() - (Date.parse(sentAt) - Date.parse(original));
     if (inTimeRange(corrected)) timestamp = new Date(corrected).toISOString();
   }
-  const envCtx = envelope.context && typeof envelope.context === 'object' && !Array.isArray(envelope.context) ? (envelope.context as Record<string, unknown>) : undefined;
+  const env = r.envelope.context;
+  const envCtx = env && typeof env === 'object' && !Array.isArray(env) ? (env as Record<string, unknown>) : undefined;
   const context = envCtx || m.context ? { ...(envCtx ?? {}), ...(m.context ?? {}) } : undefined;
   const out: StoredEvent = {
     type: m.type,
     messageId: m.messageId ?? `srv-${randomUUID()}`,
     timestamp,
-    receivedAt: receivedAt.toISOString(),
+    receivedAt: r.iso,
   };
   if (m.userId) out.userId = m.userId;
   if (m.anonymousId) out.anonymousId = m.anonymousId;
@@ -121,8 +225,8 @@ export function normalizeMessage(raw: unknown, index: number, receivedAt: Date, 
   return out;
 }
 
-/** Validates a whole batch body; all-or-nothing: the first bad item rejects the request. */
-export function normalizeBatch(body: unknown, bodyBytes: number, receivedAt: Date): StoredEvent[] {
+/** The batch's items once the body's shape, size and context are checked. */
+function batchItems(body: unknown, bodyBytes: number): unknown[] {
   if (!body || typeof body !== 'object' || Array.isArray(body)) {
     throw appError('VALIDATION_FAILED', 'the body must be an object with a "batch" array', [{ path: 'batch', message: 'expected an object' }]);
   }
@@ -156,5 +260,32 @@ export function normalizeBatch(body: unknown, bodyBytes: number, receivedAt: Dat
       throw appError('VALIDATION_FAILED', `the batch context is ${size} bytes; the limit is ${MAX_CONTEXT_BYTES}`, [{ path: 'context', message: `over ${MAX_CONTEXT_BYTES} bytes` }]);
     }
   }
-  return b.batch.map((item, i) => normalizeMessage(item, i, receivedAt, undefined, b));
+  return b.batch;
+}
+
+/** Validates a whole batch body; all-or-nothing: the first bad item rejects the request. */
+export function normalizeBatch(body: unknown, bodyBytes: number, receivedAt: Date): StoredEvent[] {
+  const items = batchItems(body, bodyBytes);
+  const r = received(receivedAt, body as BatchEnvelope);
+  return items.map((item, i) => normalizeOne(item, i, r).event);
+}
+
+/** normalizeBatch for the writer: the events' messageIds and stored JSON, each serialised once. */
+export function encodeBatch(body: unknown, bodyBytes: number, receivedAt: Date): EncodedEvents {
+  const items = batchItems(body, bodyBytes);
+  const r = received(receivedAt, body as BatchEnvelope);
+  const messageIds = new Array<string>(items.length);
+  const bodies = new Array<Buffer>(items.length);
+  for (let i = 0; i < items.length; i++) {
+    const one = normalizeOne(items[i], i, r);
+    messageIds[i] = one.event.messageId;
+    bodies[i] = one.body;
+  }
+  return { messageIds, bodies };
+}
+
+/** normalizeMessage for the writer (single-message routes, import). */
+export function encodeMessage(raw: unknown, index: number, receivedAt: Date, type?: MessageType): EncodedEvents {
+  const one = normalizeOne(raw, index, received(receivedAt), type);
+  return { messageIds: [one.event.messageId], bodies: [one.body] };
 }

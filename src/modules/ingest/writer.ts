@@ -1,6 +1,7 @@
 import type { OpStore, SqlRunner } from '../../platform/opstore/index.ts';
 import { appError } from '../../platform/errors.ts';
 import type { StoredEvent } from './schema.ts';
+import type { EncodedEvents } from './normalize.ts';
 
 interface Pending {
   /** The request's events as INSERT_SQL's parameters, serialised when the request arrives. */
@@ -67,16 +68,15 @@ from alloc, (select bodies.*, coalesce(sum(k) over (order by id rows between unb
 returning last_seq - seq + 1 as k`;
 
 /**
- * One request's events as INSERT_SQL's parameters: their messageIds and JSON texts, the texts
- * already UTF-8 (encoded when the request arrives). A group's texts are joined with newlines into
- * one parameter, which is safe because JSON.stringify never writes a raw newline (it escapes them
- * inside strings). Joining buffers is a copy; joining the JS strings of a group and encoding the
- * result measured 3-4x slower (the strings are two-byte as soon as one event has CJK text).
+ * One request's events as INSERT_SQL's parameters: their messageIds and stored JSON texts, the
+ * texts already UTF-8 (serialised once, by validation: normalize.ts). A group's texts are joined
+ * with newlines into one parameter, which is safe because JSON.stringify never writes a raw
+ * newline (it escapes them inside strings). Joining buffers is a copy; joining the JS strings of a
+ * group and encoding the result measured 3-4x slower (the strings are two-byte as soon as one
+ * event has CJK text).
  */
-interface Encoded {
+interface Encoded extends EncodedEvents {
   workspaceId: string;
-  messageIds: string[];
-  bodies: Buffer[];
 }
 
 const NEWLINE = Buffer.from('\n');
@@ -152,8 +152,6 @@ export class IngestWriter {
   }
 
   write(workspaceId: string, events: StoredEvent[]): Promise<{ stored: number }> {
-    if (this.closed) return Promise.reject(appError('SHUTTING_DOWN', undefined, undefined, 5));
-    if (!events.length) return Promise.resolve({ stored: 0 });
     // Serialised now, while an earlier group may be committing, rather than inside the commit.
     let encoded: Encoded;
     try {
@@ -161,9 +159,18 @@ export class IngestWriter {
     } catch (e) {
       return Promise.reject(toStoreError(e));
     }
+    return this.writeEncoded(workspaceId, encoded);
+  }
+
+  /** write() for events validated and serialised by encodeBatch / encodeMessage (the collection routes). */
+  writeEncoded(workspaceId: string, events: EncodedEvents): Promise<{ stored: number }> {
+    if (this.closed) return Promise.reject(appError('SHUTTING_DOWN', undefined, undefined, 5));
+    const count = events.messageIds.length;
+    if (!count) return Promise.resolve({ stored: 0 });
+    const encoded: Encoded = { workspaceId, messageIds: events.messageIds, bodies: events.bodies };
     return new Promise((resolve, reject) => {
-      this.queue.push({ encoded, count: events.length, resolve, reject });
-      this.queuedEvents += events.length;
+      this.queue.push({ encoded, count, resolve, reject });
+      this.queuedEvents += count;
       if (this.lanes.size === 0 || (this.lanes.size < this.maxInFlight && this.queuedEvents >= this.minGroupEvents)) this.startLane();
     });
   }
