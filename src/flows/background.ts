@@ -46,16 +46,19 @@ export class BackgroundWorkers {
     return this.lag.events;
   }
 
-  /** Runs `step`; while acknowledgements wait, in turn with the other loops, then rests. */
-  private async politely(step: () => Promise<number>): Promise<number> {
-    if (!this.busy() || (await this.behind()) > MAX_LAG_EVENTS) return step();
+  /**
+   * Runs `step`; while acknowledgements wait, in turn with the other loops, with its small batch
+   * size (a step holds the event loop for its synchronous parts), then rests.
+   */
+  private async politely(step: (small: boolean) => Promise<number>): Promise<number> {
+    if (!this.busy() || (await this.behind()) > MAX_LAG_EVENTS) return step(false);
     const prev = this.turn;
     let release!: () => void;
     this.turn = new Promise<void>((r) => (release = r));
     await prev;
     try {
       const t0 = performance.now();
-      const n = await step();
+      const n = await step(true);
       if (this.busy() && !this.stopped) await this.pause(Math.min(5000, ((1 - BUSY_SHARE) / BUSY_SHARE) * (performance.now() - t0)));
       return n;
     } finally {
@@ -64,8 +67,8 @@ export class BackgroundWorkers {
   }
 
   start() {
-    this.loops.push(this.loop('pump', () => pumpBatch(this.op, this.es)));
-    this.loops.push(this.loop('projector', () => projectBatch(this.op, 2000)));
+    this.loops.push(this.loop('pump', (small) => pumpBatch(this.op, this.es, small ? 1000 : 5000)));
+    this.loops.push(this.loop('projector', (small) => projectBatch(this.op, small ? 500 : 2000)));
     this.loops.push(this.loop('traits', () => traitsStep(this.op, this.es)));
     // Saved segments follow the traits: refreshed when a traits pass moved on (throttled), and on their schedule.
     this.loops.push(this.loop('segments', () => segmentsStep(this.op, this.es)));
@@ -98,34 +101,38 @@ export class BackgroundWorkers {
 
   private onStop: Array<() => void> = [];
 
-  /** A sleep that new events do not cut short, only stop(). */
+  /** A sleep that new events do not cut short, only stop() and poke() (someone waits for the consumers). */
   private pause(ms: number) {
     return new Promise<void>((resolve) => {
       const done = () => {
         clearTimeout(t);
         this.onStop = this.onStop.filter((f) => f !== done);
+        this.wake = this.wake.filter((f) => f !== done);
         resolve();
       };
       const t = setTimeout(done, ms);
       this.onStop.push(done);
+      this.wake.push(done);
     });
   }
 
   private sleep(ms: number) {
     return new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, ms);
-      this.wake.push(() => {
+      const done = () => {
         clearTimeout(t);
+        this.wake = this.wake.filter((f) => f !== done);
         resolve();
-      });
+      };
+      const t = setTimeout(done, ms);
+      this.wake.push(done);
     });
   }
 
-  private async loop(name: string, step: () => Promise<number>, polite = true) {
+  private async loop(name: string, step: (small: boolean) => Promise<number>, polite = true) {
     let failures = 0;
     while (!this.stopped) {
       try {
-        const n = polite ? await this.politely(step) : await step();
+        const n = polite ? await this.politely(step) : await step(false);
         failures = 0;
         if (this.stopped) break;
         // Small batches cost a fixed overhead each: below MIN_BATCH, wait for more to accumulate

@@ -168,6 +168,7 @@ export class IngestWriter {
     const count = events.messageIds.length;
     if (!count) return Promise.resolve({ stored: 0 });
     const encoded: Encoded = { workspaceId, messageIds: events.messageIds, bodies: events.bodies };
+    this.lastWriteAt = performance.now();
     return new Promise((resolve, reject) => {
       this.queue.push({ encoded, count, resolve, reject });
       this.queuedEvents += count;
@@ -191,9 +192,15 @@ export class IngestWriter {
     return this.queue.length;
   }
 
-  /** True while requests wait for or are in a commit. */
+  private lastWriteAt = 0;
+
+  /**
+   * True while requests wait for or are in a commit, or one arrived in the last BUSY_GRACE_MS:
+   * under a steady stream the queue empties for moments between groups, and work started in such
+   * a moment would hold up the requests that arrive during it.
+   */
   get busy(): boolean {
-    return this.queue.length > 0 || this.lanes.size > 0;
+    return this.queue.length > 0 || this.lanes.size > 0 || performance.now() - this.lastWriteAt < BUSY_GRACE_MS;
   }
 
   /** Stops accepting writes and waits until every accepted write has committed or failed. */
@@ -238,6 +245,9 @@ export class IngestWriter {
     }
   }
 }
+
+/** How long after a write the writer still counts as busy (see `busy`). */
+const BUSY_GRACE_MS = 500;
 
 function toStoreError(e: unknown) {
   return appError('STORE_UNAVAILABLE', `the event could not be committed: ${(e as Error)?.message ?? e}`, undefined, 5);
