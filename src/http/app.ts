@@ -9,6 +9,7 @@ import { registerBodyParsers, HARD_BODY_LIMIT } from './body.ts';
 import { registerErrorHandling, sendError } from './errors.ts';
 import { createMetrics } from './metrics.ts';
 import { collectRoutes } from './routes/collect.ts';
+import { BatchParser } from './batch/pool.ts';
 import { apiRoutes } from './routes/api.ts';
 import { profileRoutes } from './routes/profiles.ts';
 import { appError } from '../platform/errors.ts';
@@ -69,7 +70,8 @@ export async function buildApp(engine: Engine): Promise<App> {
     return metrics.registry.metrics();
   });
 
-  collectRoutes(fastify, engine, auth, metrics);
+  const batchParser = new BatchParser(engine.config.ingest.parseThreads, engine.log.child({ component: 'ingest' }));
+  collectRoutes(fastify, engine, auth, metrics, batchParser);
   apiRoutes(fastify, engine, auth);
   profileRoutes(fastify, engine, auth);
   (await import('./routes/recommend.ts')).recommendRoutes(fastify, engine, auth);
@@ -95,6 +97,7 @@ export async function buildApp(engine: Engine): Promise<App> {
     async shutdown() {
       shuttingDown = true;
       await fastify.close();
+      await batchParser.close();
       await engine.close();
     },
   };

@@ -29,8 +29,11 @@ export class Authenticator {
     return value;
   }
 
-  /** Collection (/v1/*): the write key as the Basic-auth user name, or `writeKey` in the body. */
-  async collector(req: FastifyRequest): Promise<RequestContext> {
+  /**
+   * Collection (/v1/*): the write key as the Basic-auth user name, or `writeKey` in the body
+   * (`bodyWriteKey` when the route reads its body itself, as the batch routes do).
+   */
+  async collector(req: FastifyRequest, bodyWriteKey?: string): Promise<RequestContext> {
     let key: string | undefined;
     const h = req.headers.authorization;
     if (h && /^basic /i.test(h)) {
@@ -40,7 +43,8 @@ export class Authenticator {
       key = h.slice(7).trim();
     }
     const body = req.body as { writeKey?: unknown } | undefined;
-    if (!key && body && typeof body === 'object' && typeof body.writeKey === 'string') key = body.writeKey;
+    if (!key && bodyWriteKey !== undefined) key = bodyWriteKey;
+    else if (!key && body && typeof body === 'object' && !Buffer.isBuffer(body) && typeof body.writeKey === 'string') key = body.writeKey;
     if (!key) throw appError('UNAUTHENTICATED', 'send the write key as the Basic-auth user name');
     const found = await this.storeCall(() => this.key('write', key!));
     if (!found) throw appError('UNAUTHENTICATED', 'unknown or revoked write key');

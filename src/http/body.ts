@@ -12,8 +12,8 @@ declare module 'fastify' {
   }
 }
 
-function decode(req: FastifyRequest, raw: Buffer): Buffer {
-  const enc = String(req.headers['content-encoding'] ?? 'identity').toLowerCase().trim();
+function decode(contentEncoding: string | string[] | undefined, raw: Buffer): Buffer {
+  const enc = String(contentEncoding ?? 'identity').toLowerCase().trim();
   try {
     if (enc === 'gzip' || enc === 'x-gzip') return zlib.gunzipSync(raw, { maxOutputLength: HARD_BODY_LIMIT });
     if (enc === 'deflate') return zlib.inflateSync(raw, { maxOutputLength: HARD_BODY_LIMIT });
@@ -27,6 +27,29 @@ function decode(req: FastifyRequest, raw: Buffer): Buffer {
 }
 
 /**
+ * A request body as JSON: decompressed per its content-encoding, parsed with prototype-poisoning
+ * protection. Throws the coded errors the client gets (BAD_ENCODING, PAYLOAD_TOO_LARGE, BAD_JSON,
+ * VALIDATION_FAILED for a forbidden key). `bytes`: the decompressed size. Pure: the batch routes
+ * also run it on a worker thread (parse-pool.ts).
+ */
+export function decodeJsonBody(raw: Buffer, contentEncoding: string | string[] | undefined): { value: unknown; bytes: number } {
+  const buf = decode(contentEncoding, raw);
+  if (buf.length === 0) throw appError('BAD_JSON', 'the body is empty');
+  const text = buf.toString('utf8');
+  try {
+    return { value: sjson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }), bytes: buf.length };
+  } catch (e) {
+    const msg = (e as Error).message;
+    if (/prototype|constructor/i.test(msg)) throw appError('VALIDATION_FAILED', 'the body contains a forbidden "__proto__" or "constructor.prototype" key', [{ path: '__proto__', message: 'forbidden key' }]);
+    throw appError('BAD_JSON', `the body is not valid JSON: ${msg}`);
+  }
+}
+
+/** The content types read as JSON (see registerBodyParsers); a route taking raw bodies accepts the same. */
+export const JSON_TYPES = ['application/json', 'text/plain'];
+export const JSON_TYPE_PATTERN = /^application\/[a-z.+-]*json$/;
+
+/**
  * JSON bodies (also gzip / deflate / br encoded), parsed with prototype-poisoning protection.
  * `text/plain` is read as JSON too, as Segment's collection API does; so is
  * `application/x-www-form-urlencoded` at /v1/* (axios-based SDKs such as RudderStack's send their
@@ -36,27 +59,30 @@ export function registerBodyParsers(app: FastifyInstance) {
   app.removeAllContentTypeParsers();
   const parse = (req: FastifyRequest, body: Buffer, done: (err: Error | null, value?: unknown) => void) => {
     try {
-      const buf = decode(req, body);
-      req.bodyBytes = buf.length;
-      if (buf.length === 0) return done(appError('BAD_JSON', 'the body is empty'));
-      const text = buf.toString('utf8');
-      let value: unknown;
-      try {
-        value = sjson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
-      } catch (e) {
-        const msg = (e as Error).message;
-        if (/prototype|constructor/i.test(msg)) return done(appError('VALIDATION_FAILED', 'the body contains a forbidden "__proto__" or "constructor.prototype" key', [{ path: '__proto__', message: 'forbidden key' }]));
-        return done(appError('BAD_JSON', `the body is not valid JSON: ${msg}`));
-      }
+      const { value, bytes } = decodeJsonBody(body, req.headers['content-encoding']);
+      req.bodyBytes = bytes;
       done(null, value);
     } catch (e) {
       done(e as Error);
     }
   };
-  app.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'buffer', bodyLimit: HARD_BODY_LIMIT }, parse);
-  app.addContentTypeParser(/^application\/[a-z.+-]*json$/, { parseAs: 'buffer', bodyLimit: HARD_BODY_LIMIT }, parse);
+  app.addContentTypeParser(JSON_TYPES, { parseAs: 'buffer', bodyLimit: HARD_BODY_LIMIT }, parse);
+  app.addContentTypeParser(JSON_TYPE_PATTERN, { parseAs: 'buffer', bodyLimit: HARD_BODY_LIMIT }, parse);
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer', bodyLimit: HARD_BODY_LIMIT }, (req, body, done) => {
     if (!req.url.startsWith('/v1/')) return done(appError('UNSUPPORTED_MEDIA_TYPE', 'send JSON (application/json)'));
     parse(req, body as Buffer, done);
   });
+}
+
+/**
+ * The same content types as registerBodyParsers, handed over as raw bytes (req.body is the
+ * Buffer): for routes that decode their bodies elsewhere (the batch routes: batch/pool.ts). For an
+ * encapsulated Fastify context, so other routes keep the JSON parsers.
+ */
+export function registerRawBodyParsers(app: FastifyInstance) {
+  app.removeAllContentTypeParsers();
+  const raw = (_req: FastifyRequest, body: Buffer, done: (err: Error | null, value?: unknown) => void) => done(null, body);
+  app.addContentTypeParser(JSON_TYPES, { parseAs: 'buffer', bodyLimit: HARD_BODY_LIMIT }, raw);
+  app.addContentTypeParser(JSON_TYPE_PATTERN, { parseAs: 'buffer', bodyLimit: HARD_BODY_LIMIT }, raw);
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer', bodyLimit: HARD_BODY_LIMIT }, raw);
 }

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -17,6 +18,8 @@ const EnvSchema = z.object({
   // and the events that must be queued before another lane opens.
   LIEBIAN_INGEST_LANES: z.coerce.number().int().min(1).max(16).optional(),
   LIEBIAN_INGEST_GROUP_EVENTS: z.coerce.number().int().min(1).max(5000).default(400),
+  // Threads that decode, parse and validate large /v1/batch bodies off the event loop (0: on it).
+  LIEBIAN_INGEST_PARSE_THREADS: z.coerce.number().int().min(0).max(16).optional(),
   LIEBIAN_BOOTSTRAP_WRITE_KEY: z.string().min(16).max(200).optional(),
   LIEBIAN_BOOTSTRAP_SECRET_KEY: z.string().min(16).max(200).optional(),
   LIEBIAN_BOOTSTRAP_ADMIN_PASSWORD: z.string().min(8).max(200).optional(),
@@ -33,11 +36,14 @@ export type Config = {
   demoDays: number;
   logLevel: z.infer<typeof EnvSchema>['LIEBIAN_LOG_LEVEL'];
   rateLimitEventsPerSecond: number;
-  ingest: { lanes?: number; groupEvents: number };
+  ingest: { lanes?: number; groupEvents: number; parseThreads: number };
   bootstrap: { writeKey?: string; secretKey?: string; adminPassword?: string };
 };
 
 export class ConfigError extends Error {}
+
+/** One parse thread when there is a second core for it; none on one core (it would only add hops). */
+const defaultParseThreads = () => (os.availableParallelism() > 1 ? 1 : 0);
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
@@ -57,7 +63,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demoDays: e.LIEBIAN_DEMO_DAYS,
     logLevel: e.LIEBIAN_LOG_LEVEL,
     rateLimitEventsPerSecond: e.LIEBIAN_RATE_LIMIT_EPS,
-    ingest: { lanes: e.LIEBIAN_INGEST_LANES, groupEvents: e.LIEBIAN_INGEST_GROUP_EVENTS },
+    ingest: { lanes: e.LIEBIAN_INGEST_LANES, groupEvents: e.LIEBIAN_INGEST_GROUP_EVENTS, parseThreads: e.LIEBIAN_INGEST_PARSE_THREADS ?? defaultParseThreads() },
     bootstrap: {
       writeKey: e.LIEBIAN_BOOTSTRAP_WRITE_KEY,
       secretKey: e.LIEBIAN_BOOTSTRAP_SECRET_KEY,

@@ -2,12 +2,20 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Engine } from '../../engine.ts';
 import type { Authenticator } from '../auth.ts';
 import type { Metrics } from '../metrics.ts';
+import { registerRawBodyParsers } from '../body.ts';
+import type { BatchParser } from '../batch/pool.ts';
+import { unwire } from '../batch/parse.ts';
 import { appError, isAppError } from '../../platform/errors.ts';
-import { MESSAGE_TYPES, encodeBatch, encodeMessage, type EncodedEvents, type MessageType } from '../../modules/ingest/index.ts';
+import { MESSAGE_TYPES, encodeMessage, type EncodedEvents, type MessageType } from '../../modules/ingest/index.ts';
 import { getWorkspace } from '../../modules/workspaces/index.ts';
 
-/** Segment-compatible collection: /v1/batch (and /v1/import) plus one route per message type. */
-export function collectRoutes(app: FastifyInstance, engine: Engine, auth: Authenticator, metrics: Metrics) {
+/**
+ * Segment-compatible collection: /v1/batch (and /v1/import) plus one route per message type. The
+ * batch routes take their bodies raw and have them decoded, parsed and validated by the batch
+ * parser (on its threads for large bodies); errors keep the order of the other routes: the body's
+ * encoding and JSON first, then the write key, then the events.
+ */
+export function collectRoutes(app: FastifyInstance, engine: Engine, auth: Authenticator, metrics: Metrics, parser: BatchParser) {
   const rateOf = new Map<string, { at: number; rate: number | undefined }>();
   const workspaceRate = async (ws: string) => {
     const hit = rateOf.get(ws);
@@ -18,30 +26,42 @@ export function collectRoutes(app: FastifyInstance, engine: Engine, auth: Authen
     return rate;
   };
 
-  const accept = async (req: FastifyRequest, events: () => EncodedEvents) => {
-    const ctx = await auth.collector(req);
-    const list = events();
-    const limited = engine.limiter.take(ctx.workspaceId, Math.max(1, list.messageIds.length), await workspaceRate(ctx.workspaceId));
+  const store = async (workspaceId: string, list: EncodedEvents) => {
+    const n = list.messageIds.length;
+    const limited = engine.limiter.take(workspaceId, Math.max(1, n), await workspaceRate(workspaceId));
     if (!limited.ok) {
       metrics.rejected.inc({ reason: 'rate_limited' });
       throw appError('RATE_LIMITED', `this workspace is over its event rate; retry in ${limited.retryAfter} s`, undefined, limited.retryAfter);
     }
     try {
-      await engine.writer.writeEncoded(ctx.workspaceId, list);
+      await engine.writer.writeEncoded(workspaceId, list);
     } catch (e) {
       metrics.rejected.inc({ reason: 'store' });
       throw isAppError(e) ? e : appError('STORE_UNAVAILABLE', undefined, undefined, 5);
     }
-    metrics.ingested.inc(list.messageIds.length);
+    metrics.ingested.inc(n);
     return { success: true };
   };
 
-  for (const path of ['/v1/batch', '/v1/import']) {
-    app.post(path, async (req) => accept(req, () => encodeBatch(req.body, req.bodyBytes ?? 0, new Date())));
-  }
+  app.register(async (batch) => {
+    registerRawBodyParsers(batch);
+    for (const path of ['/v1/batch', '/v1/import']) {
+      batch.post(path, async (req) => {
+        const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+        const parsed = await parser.parse(raw, req.headers['content-encoding'] as string | undefined, new Date());
+        if (!parsed.ok && parsed.stage === 'parse') throw unwire(parsed.error);
+        const ctx = await auth.collector(req, parsed.writeKey);
+        if (!parsed.ok) throw unwire(parsed.error);
+        return store(ctx.workspaceId, parsed.events);
+      });
+    }
+  });
+
+  const accept = async (req: FastifyRequest, events: () => EncodedEvents) => {
+    const ctx = await auth.collector(req);
+    return store(ctx.workspaceId, events());
+  };
   for (const type of MESSAGE_TYPES) {
-    app.post(`/v1/${type}`, async (req) =>
-      accept(req, () => encodeMessage(req.body, 0, new Date(), type as MessageType)),
-    );
+    app.post(`/v1/${type}`, async (req) => accept(req, () => encodeMessage(req.body, 0, new Date(), type as MessageType)));
   }
 }
