@@ -56,7 +56,7 @@ interface PassSample { kind: string; ms: number; phases: Record<string, number> 
 async function fullRecompute(op: OpStore, es: EventStoreDb, asOf: string, label: string): Promise<RecomputeResult> {
   log(`full recompute (${label}), load ${load()} ...`);
   const r = await recomputeAll(op, es, { workspace: WS, asOf, onPhase: (p, d) => { if (!d) log(`  ${p}`); } });
-  log(`full recompute (${label}): ${fmt(r.ms / 1000, 1)} s, ${fmt(r.profiles)} profiles, ${fmt(r.buyers)} buyers; phases ${JSON.stringify(r.phaseMs)}`);
+  log(`full recompute (${label}): ${fmt(r.ms / 1000, 1)} s, ${fmt(r.profiles)} profiles, ${fmt(r.buyers)} buyers; phases ${JSON.stringify(r.phaseMs)}; traits ${JSON.stringify(r.traitsMs)}`);
   return r;
 }
 

@@ -63,6 +63,8 @@ export interface RecomputeResult {
   identities: number;
   ms: number;
   phaseMs: Partial<Record<RecomputePhase, number>>;
+  /** The traits phase in parts (store.ts writeTraits: 'traits delete', 'facts', 'rescore', 'influence'). */
+  traitsMs: Record<string, number>;
   churn: ChurnMetrics | null;
 }
 
@@ -79,6 +81,7 @@ export async function recomputeAllUnlocked(op: SqlRunner, es: EventStoreDb, o: R
   const live = o.live ?? o.asOf === undefined;
   if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf) || !Number.isFinite(Date.parse(asOf + 'T00:00:00Z'))) throw appError('VALIDATION_FAILED', `as-of must be a day YYYY-MM-DD, got ${asOf}`);
   const phaseMs: RecomputeResult['phaseMs'] = {};
+  const traitsMs: Record<string, number> = {};
   let mark = Date.now();
   const phase = (p: RecomputePhase, detail?: string) => {
     o.onPhase?.(p, detail);
@@ -114,7 +117,12 @@ export async function recomputeAllUnlocked(op: SqlRunner, es: EventStoreDb, o: R
     const history = await lifecycleFor(c, ws, asOf, null, settings);
     done('lifecycle');
     phase('traits');
-    await writeTraits(c, { ws, asOf, scope: null, settings }, history, churn.model);
+    let tm = Date.now();
+    const mark = (p: string) => {
+      traitsMs[p] = Date.now() - tm;
+      tm = Date.now();
+    };
+    await writeTraits(c, { ws, asOf, scope: null, settings }, history, churn.model, { mark });
     const r = await c.runAndReadAll('select count(*)::integer as n, count(*) filter (where orders > 0)::integer as b from computed_traits where workspace_id = $1', [ws]);
     const row = r.getRowObjectsJS()[0] as { n: number; b: number };
     await putRun(c, { workspaceId: ws, asOf, live, settings, computedAt: new Date().toISOString(), profiles: row.n, ms: Date.now() - t0, mergesCheckedAt, seq });
@@ -129,7 +137,7 @@ export async function recomputeAllUnlocked(op: SqlRunner, es: EventStoreDb, o: R
   await es.write((c) => createTraitsIndexes(c));
   done('indexes');
   phase('done');
-  return { workspace: ws, asOf, live, profiles: counts.n, buyers: counts.b, identities, ms: Date.now() - t0, phaseMs, churn: churn.metrics };
+  return { workspace: ws, asOf, live, profiles: counts.n, buyers: counts.b, identities, ms: Date.now() - t0, phaseMs, traitsMs, churn: churn.metrics };
 }
 
 /**
