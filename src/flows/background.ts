@@ -76,8 +76,10 @@ export class BackgroundWorkers {
     let analyzedAt = Date.now();
     this.loops.push(this.loop('trim', async () => {
       trimmed += await trimOutbox(this.op, [EVENT_STORE_CONSUMER, PROJECTOR]);
-      if (this.op.kind === 'pglite') {
-        // PGlite has no autovacuum: reclaim the trimmed outbox rows and refresh planner statistics.
+      if (this.op.kind === 'pglite' && !this.busy()) {
+        // PGlite has no autovacuum: reclaim the trimmed outbox rows and refresh planner statistics,
+        // while no acknowledgement waits (PGlite runs one statement at a time: a vacuum of a large
+        // backlog's blocks held ingestion for seconds).
         if (trimmed > 20_000) {
           await this.op.exec('vacuum event_outbox, event_outbox_bodies');
           trimmed = 0;

@@ -47,6 +47,7 @@ export function collectRoutes(app: FastifyInstance, engine: Engine, auth: Authen
     registerRawBodyParsers(batch);
     for (const path of ['/v1/batch', '/v1/import']) {
       batch.post(path, async (req) => {
+        engine.writer.expect();
         const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
         const parsed = await parser.parse(raw, req.headers['content-encoding'] as string | undefined, new Date());
         if (!parsed.ok && parsed.stage === 'parse') throw unwire(parsed.error);
@@ -58,6 +59,7 @@ export function collectRoutes(app: FastifyInstance, engine: Engine, auth: Authen
   });
 
   const accept = async (req: FastifyRequest, events: () => EncodedEvents) => {
+    engine.writer.expect();
     const ctx = await auth.collector(req);
     return store(ctx.workspaceId, events());
   };

@@ -162,6 +162,14 @@ export class IngestWriter {
     return this.writeEncoded(workspaceId, encoded);
   }
 
+  /**
+   * A request for the writer has arrived (the collection routes call this first, before parsing
+   * and authentication, which may wait on the store themselves): the writer counts as busy from now.
+   */
+  expect(): void {
+    this.lastWriteAt = performance.now();
+  }
+
   /** write() for events validated and serialised by encodeBatch / encodeMessage (the collection routes). */
   writeEncoded(workspaceId: string, events: EncodedEvents): Promise<{ stored: number }> {
     if (this.closed) return Promise.reject(appError('SHUTTING_DOWN', undefined, undefined, 5));
