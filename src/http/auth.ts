@@ -42,9 +42,8 @@ export class Authenticator {
     } else if (h && /^bearer /i.test(h)) {
       key = h.slice(7).trim();
     }
-    const body = req.body as { writeKey?: unknown } | undefined;
-    if (!key && bodyWriteKey !== undefined) key = bodyWriteKey;
-    else if (!key && body && typeof body === 'object' && !Buffer.isBuffer(body) && typeof body.writeKey === 'string') key = body.writeKey;
+    const fromBody = bodyWriteKey ?? (req.body as { writeKey?: unknown } | null | undefined)?.writeKey;
+    if (!key && typeof fromBody === 'string') key = fromBody;
     if (!key) throw appError('UNAUTHENTICATED', 'send the write key as the Basic-auth user name');
     const found = await this.storeCall(() => this.key('write', key!));
     if (!found) throw appError('UNAUTHENTICATED', 'unknown or revoked write key');

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import type { Engine } from '../../engine.ts';
-import { normalizeMessage, type StoredEvent } from '../../modules/ingest/index.ts';
+import { encodeMessage, type EncodedEvents } from '../../modules/ingest/index.ts';
 import { isAppError } from '../../platform/errors.ts';
 import { linesFrom } from './lines.ts';
 import { fileKeyOf, lineMessageId, rowToMessage, type CsvMapping } from './mapping.ts';
@@ -48,7 +48,8 @@ export async function runImport(engine: Engine, o: ImportOptions): Promise<Impor
   const splitCsv = (line: string): string[] =>
     o.delimiter === 'whitespace' ? line.trim().split(/\s+/) : (parseCsv(line, { delimiter: o.delimiter, relax_quotes: true, relax_column_count: true })[0] as string[] | undefined) ?? [];
 
-  let batch: StoredEvent[] = [];
+  // Validated and serialised once per line (encodeMessage); the writer takes them as they are.
+  let batch: EncodedEvents = { messageIds: [], bodies: [] };
   let batchEnd = cp.offset;
   let batchLine = cp.lineNo;
   const inFlight: Array<{ p: Promise<unknown>; end: number; lineNo: number; n: number }> = [];
@@ -62,11 +63,10 @@ export async function runImport(engine: Engine, o: ImportOptions): Promise<Impor
     o.onProgress?.(cp.offset, size);
   };
   const flush = () => {
-    if (!batch.length) {
-      return;
-    }
-    inFlight.push({ p: engine.writer.write(o.workspace, batch).then(() => engine.workers.poke()), end: batchEnd, lineNo: batchLine, n: batch.length });
-    batch = [];
+    const n = batch.messageIds.length;
+    if (!n) return;
+    inFlight.push({ p: engine.writer.writeEncoded(o.workspace, batch).then(() => engine.workers.poke()), end: batchEnd, lineNo: batchLine, n });
+    batch = { messageIds: [], bodies: [] };
   };
 
   let seen = 0;
@@ -95,7 +95,9 @@ export async function runImport(engine: Engine, o: ImportOptions): Promise<Impor
         cp.header.forEach((h, i) => (row[h] = cells[i] ?? ''));
         msg = rowToMessage(row, o.mapping!, lineMessageId(key, lineNo));
       }
-      batch.push(normalizeMessage(msg, 0, new Date()));
+      const one = encodeMessage(msg, 0, new Date());
+      batch.messageIds.push(one.messageIds[0]!);
+      batch.bodies.push(one.bodies[0]!);
       batchEnd = end;
       batchLine = lineNo;
     } catch (e) {
@@ -109,7 +111,7 @@ export async function runImport(engine: Engine, o: ImportOptions): Promise<Impor
       batchEnd = end;
       batchLine = lineNo;
     }
-    if (batch.length >= o.batchSize) flush();
+    if (batch.messageIds.length >= o.batchSize) flush();
     while (inFlight.length >= 4) await settle();
     if (o.maxLines !== undefined && ++seen >= o.maxLines) {
       flush();

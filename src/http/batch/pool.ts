@@ -1,4 +1,5 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { tsWorker } from '../../platform/threads/index.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { parseBatch, type ParsedBatch } from './parse.ts';
 import { fromWire, type Job, type Reply } from './wire.ts';
@@ -54,7 +55,7 @@ export class BatchParser {
     this.starting ??= (async () => {
       try {
         for (let i = 0; i < this.threads; i++) {
-          const w = new Worker(new URL('./worker-boot.mjs', import.meta.url));
+          const w = tsWorker(new URL('./worker.ts', import.meta.url));
           await new Promise<void>((resolve, reject) => {
             w.once('message', () => resolve());
             w.once('error', reject);

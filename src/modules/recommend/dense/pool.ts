@@ -1,4 +1,5 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { tsWorker } from '../../../platform/threads/index.ts';
 
 /**
  * Control words shared with the workers: the phase's generation, phase, parameter, next task,
@@ -48,7 +49,7 @@ export class TaskPool<D, S> {
     const workers: Worker[] = [];
     try {
       for (let w = 0; w < nWorkers; w++) {
-        const worker = new Worker(new URL('./worker-boot.mjs', import.meta.url), { workerData: { kind: kind.name, data, ctrl: ctrl.buffer } });
+        const worker = tsWorker(new URL('./worker.ts', import.meta.url), { workerData: { kind: kind.name, data, ctrl: ctrl.buffer } });
         workers.push(worker);
         await new Promise<void>((resolve, reject) => {
           worker.once('message', () => resolve());

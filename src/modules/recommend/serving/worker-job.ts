@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { tsWorker } from '../../../platform/threads/index.ts';
 import type { TrainingInput } from './input.ts';
 import type { TrainingSettings } from './settings.ts';
 import { saveSnapshot, type SnapshotMeta } from './snapshot.ts';
@@ -38,7 +38,7 @@ export function trainInWorker(job: WorkerJob, onProgress: (p: TrainProgress) => 
     // the input's typed arrays move to the worker (the caller must not use them afterwards)
     const { interactions: i, edges: e, baskets: b, items } = job.input;
     const transferList = [i.user, i.item, i.kind, i.count, i.ts, e.from, e.to, e.type, e.count, e.ts, b.ptr, b.items, items.price, items.firstSeen].map((a) => a.buffer as ArrayBuffer);
-    const worker = new Worker(new URL('./train-worker-boot.mjs', import.meta.url), { workerData: job, transferList });
+    const worker = tsWorker(new URL('./train-worker.ts', import.meta.url), { workerData: job, transferList });
     let settled = false;
     signal?.addEventListener('abort', () => {
       if (settled) return;

@@ -1,5 +1,0 @@
-// Boots a training worker thread: the TypeScript sources run through tsx, as in bin/liebian.mjs.
-// (A worker does not inherit the parent's in-process tsx registration.)
-import { register } from 'tsx/esm/api';
-register();
-await import('./train-worker.ts');
