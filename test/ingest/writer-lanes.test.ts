@@ -40,3 +40,15 @@ test('group commit: a second lane opens only when enough events wait; groups gro
   assert.equal(t.max(), 2, 'a second lane under load');
   assert.equal(t.groups.reduce((a, b) => a + b, 0), 600);
 });
+
+test('busy: from a request’s arrival (expect) and for 500 ms after it, not only while a commit runs', async () => {
+  const w = new IngestWriter(fakeStore().db, 5000, 3, 400);
+  assert.equal(w.busy, false, 'a new writer is idle');
+  // A request announced before its parsing and key lookup: the consumers must yield already.
+  w.expect();
+  assert.equal(w.busy, true);
+  await new Promise((r) => setTimeout(r, 650));
+  assert.equal(w.busy, false, 'idle again 500 ms after the last request');
+  await w.write('ws', batch('x'));
+  assert.equal(w.busy, true, 'still busy right after a commit');
+});

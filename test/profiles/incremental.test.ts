@@ -48,6 +48,8 @@ test('incremental passes during a stream of events agree exactly with a full rec
   await drain();
   const first = await recomputeAll(t.engine.op, t.engine.es, { workspace: WS, asOf: AS_OF });
   assert.equal(first.live, false);
+  // The traits phase is reported in its parts (bench:segments prints them).
+  assert.deepEqual(Object.keys(first.traitsMs), ['traits delete', 'facts', 'rescore', 'influence']);
   while ((await step()) > 0);
   const runBefore = await getRun(t.engine.es, WS);
 
