@@ -150,9 +150,8 @@ export async function recomputeProfiles(
   if (!profiles.length) return;
   const scope = await scopeOf(c, ws, profiles);
   o.mark?.('scope');
-  const history = await lifecycleFor(c, ws, asOf, scope, settings);
-  o.mark?.('lifecycle');
-  await writeTraits(c, { ws, asOf, scope, settings }, history, model, o);
+  // The scope's lifecycle history comes with its facts (computed in JS: profiles/facts-scope.ts).
+  await writeTraits(c, { ws, asOf, scope, settings }, null, model, o);
 }
 
 /** The lifecycle stage changes of the scope's buyers, from their purchase days. */

@@ -23,6 +23,32 @@ const num = (v: unknown): number | null => {
   return Number.isFinite(n) ? n : null;
 };
 
+export interface OrderLine {
+  orderId: string; line: number; productId: string | null; name: string | null; category: string | null; brand: string | null;
+  price: number | null; quantity: number; shareId: string | null;
+}
+
+/**
+ * The `order_lines` rows of an event: one per entry of an `Order Completed` track event's
+ * `properties.products` when it has an order_id (the table's definition; the profiles module derives
+ * a scope's lines from the bodies with it).
+ */
+export function orderLinesOf(b: { type: string; event?: string; properties?: Record<string, unknown> }): OrderLine[] {
+  if (b.type !== 'track' || b.event !== 'Order Completed') return [];
+  const p = b.properties ?? {};
+  const orderId = str(p.order_id);
+  if (!orderId || !Array.isArray(p.products)) return [];
+  const shareId = str(p.share_id);
+  return p.products.map((raw: unknown, line: number) => {
+    const it = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
+    const qty = num(it.quantity);
+    return {
+      orderId, line, productId: str(it.product_id), name: str(it.name), category: str(it.category), brand: str(it.brand),
+      price: num(it.price), quantity: qty === null ? 1 : Math.max(0, Math.min(1_000_000, Math.trunc(qty))), shareId,
+    };
+  });
+}
+
 /** The highest outbox seq already in the event store: the pump's cursor, kept with the data. */
 export async function eventStoreCursor(db: EventStoreDb): Promise<number> {
   const r = await db.read<{ s: number | null }>('select max(seq) as s from events');
@@ -61,31 +87,22 @@ export async function appendEvents(db: EventStoreDb, events: LoggedEvent[]): Pro
       ev.appendTimestampTZ(tsValue(b.receivedAt));
       ev.appendVarchar(JSON.stringify(b));
       ev.endRow();
-      if (b.type === 'track' && b.event === 'Order Completed') {
-        const p = b.properties ?? {};
-        const orderId = str(p.order_id);
-        const products = Array.isArray(p.products) ? p.products : [];
-        if (!orderId) continue;
-        products.forEach((raw, line) => {
-          const it = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
-          ol.appendVarchar(e.workspaceId);
-          ol.appendBigInt(BigInt(e.seq));
-          ol.appendVarchar(orderId);
-          appendOpt(ol, b.userId ?? null);
-          appendOpt(ol, b.anonymousId ?? null);
-          ol.appendTimestampTZ(tsValue(b.timestamp));
-          ol.appendInteger(line);
-          appendOpt(ol, str(it.product_id));
-          appendOpt(ol, str(it.name));
-          appendOpt(ol, str(it.category));
-          appendOpt(ol, str(it.brand));
-          const price = num(it.price);
-          if (price === null) ol.appendNull(); else ol.appendDouble(price);
-          const qty = num(it.quantity);
-          ol.appendInteger(qty === null ? 1 : Math.max(0, Math.min(1_000_000, Math.trunc(qty))));
-          appendOpt(ol, str(p.share_id));
-          ol.endRow();
-        });
+      for (const l of orderLinesOf(b)) {
+        ol.appendVarchar(e.workspaceId);
+        ol.appendBigInt(BigInt(e.seq));
+        ol.appendVarchar(l.orderId);
+        appendOpt(ol, b.userId ?? null);
+        appendOpt(ol, b.anonymousId ?? null);
+        ol.appendTimestampTZ(tsValue(b.timestamp));
+        ol.appendInteger(l.line);
+        appendOpt(ol, l.productId);
+        appendOpt(ol, l.name);
+        appendOpt(ol, l.category);
+        appendOpt(ol, l.brand);
+        if (l.price === null) ol.appendNull(); else ol.appendDouble(l.price);
+        ol.appendInteger(l.quantity);
+        appendOpt(ol, l.shareId);
+        ol.endRow();
       }
     }
     ev.closeSync();

@@ -71,6 +71,18 @@ export function purchaseDaysSql(q: FactsQuery): { sql: string; params: Params } 
  */
 export function factsParts(q: FactsQuery, mode: 'all' | 'features' | 'days' = q.parts ?? 'all'): Built {
   const p = new Params();
+  const { ctes: source, ws, cutoff, at } = sourceCtes(q, mode, p, false);
+  return aggregateParts(q, mode, p, source, ws, cutoff, at);
+}
+
+interface Source { ctes: string[]; ws: string; cutoff: string; at: (daysBefore: number) => string }
+
+/**
+ * The CTEs up to `evs` (the scope's events with their profile): the index lookups of a scope,
+ * `base` (one row per profile with its user / anonymous id), `cand`, `evs`. With `bodies`, `evs`
+ * also carries the body of each `Order Completed` event (`obody`: facts-scope.ts derives its lines).
+ */
+export function sourceCtes(q: FactsQuery, mode: 'all' | 'features' | 'days', p: Params, bodies: boolean): Source {
   const cutoffMs = Date.parse(q.asOf + 'T00:00:00Z') + DAY;
   if (!Number.isFinite(cutoffMs)) throw new Error(`bad as-of day ${q.asOf}`);
   const ws = p.add(q.ws);
@@ -83,7 +95,7 @@ export function factsParts(q: FactsQuery, mode: 'all' | 'features' | 'days' = q.
   let idRows = `select profile_id, kind, value from profile_identities where workspace_id = ${ws}`;
   let mirror = 'profile_identities';
   // Only 'all' reads the product events' properties (interests): the other modes parse the order events' bodies only.
-  const candCols = `e.seq, e.event, e.ts, e.message_id, e.user_id, e.anonymous_id, ${propsSql(mode)}`;
+  const candCols = `e.seq, e.event, e.ts, e.message_id, e.user_id, e.anonymous_id, ${propsSql(mode)}${bodies ? `, case when e.event = 'Order Completed' then e.body::varchar end as obody` : ''}`;
   const candFrom = `from events e where e.workspace_id = ${ws} and e.ts < ${cutoff}`;
   let cand = `select ${candCols} ${candFrom}`;
   if (q.scope) {
@@ -111,9 +123,6 @@ export function factsParts(q: FactsQuery, mode: 'all' | 'features' | 'days' = q.
     }
     cand = branches.length ? branches.join(' union all ') : `select ${candCols} ${candFrom} and false`;
   }
-  const social = SOCIAL_EVENTS.map((e) => `'${e}'`).join(', ');
-  const day = (col: string) => `cast(timezone('UTC', ${col}) as date)`;
-
   const ctes = [
     ...lookups,
     `base as (
@@ -121,11 +130,20 @@ export function factsParts(q: FactsQuery, mode: 'all' | 'features' | 'days' = q.
       from (${idRows}) group by profile_id)`,
     `cand as (${cand})`,
     `evs as materialized (
-      select c.seq, c.event, c.ts, c.message_id, c.props, coalesce(u.profile_id, a.profile_id) as profile_id
+      select c.seq, c.event, c.ts, c.message_id, c.props, coalesce(u.profile_id, a.profile_id) as profile_id${bodies ? ', c.obody' : ''}
       from cand c
       left join ${mirror} u on u.workspace_id = ${ws} and u.kind = 'user_id' and u.value = c.user_id
       left join ${mirror} a on a.workspace_id = ${ws} and a.kind = 'anonymous_id' and a.value = c.anonymous_id
       where coalesce(u.profile_id, a.profile_id) in (select profile_id from base))`,
+  ];
+  return { ctes, ws, cutoff, at };
+}
+
+function aggregateParts(q: FactsQuery, mode: 'all' | 'features' | 'days', p: Params, source: string[], ws: string, cutoff: string, at: (daysBefore: number) => string): Built {
+  const social = SOCIAL_EVENTS.map((e) => `'${e}'`).join(', ');
+  const day = (col: string) => `cast(timezone('UTC', ${col}) as date)`;
+  const ctes = [
+    ...source,
     `oc as (
       select profile_id, seq, ts, message_id, nullif(${prop('order_id')}, '') as order_id,
         ${dbl('total')} as p_total, ${dbl('revenue')} as p_revenue,
@@ -182,11 +200,9 @@ export function factsParts(q: FactsQuery, mode: 'all' | 'features' | 'days' = q.
   if (all) {
     const halfLife = p.add(q.settings.interests.halfLifeDays);
     const decay = `pow(0.5, (epoch(${cutoff}) - epoch(ts)) / 86400.0 / ${halfLife})`;
-    const top = (col: string, out: string) => `${out} as (
-      select profile_id, to_json(list({'name': ${col}, 'weight': wt} order by wt desc, ${col})[1:5]) as ${out}
-      from (select profile_id, ${col}, round(sum(x) / sum(sum(x)) over (partition by profile_id), 4) as wt
-            from touch where ${col} is not null and ${col} <> '' group by profile_id, ${col})
-      group by profile_id)`;
+    const top = (col: 'category' | 'brand', out: string) => topCte(col, out,
+      `select profile_id, ${col}, round(sum(x) / sum(sum(x)) over (partition by profile_id), 4) as wt
+       from touch where ${col} is not null and ${col} <> '' group by profile_id, ${col}`);
     ctes.push(
       `touch as (
         select profile_id, ${prop('category')} as category, ${prop('brand')} as brand,
@@ -209,7 +225,16 @@ export function factsParts(q: FactsQuery, mode: 'all' | 'features' | 'days' = q.
         from gaps where gap is not null group by profile_id)`,
     );
   }
-  const asOf = `${p.add(q.asOf)}::date`;
+  return { ctes, select: factsSelect(p, ws, q.asOf, all), params: p };
+}
+
+/**
+ * The final select of the facts query over the CTEs `base`, `act`, `oagg` and (all) `gagg`,
+ * `top_categories`, `top_brands`, `price`: facts-scope.ts supplies them computed in JS and selects
+ * through this same text, so the two give the same columns with the same types.
+ */
+export function factsSelect(p: Params, ws: string, asOfDay: string, all: boolean): string {
+  const asOf = `${p.add(asOfDay)}::date`;
   const cols = [
     `${ws} as workspace_id`, 'b.profile_id', `${asOf} as as_of`, 'b.user_id', 'b.anonymous_id',
     'act.first_seen_at', 'act.last_seen_at',
@@ -242,5 +267,13 @@ export function factsParts(q: FactsQuery, mode: 'all' | 'features' | 'days' = q.
     joins.push('left join gagg g using (profile_id)', 'left join top_categories tc using (profile_id)',
       'left join top_brands tb using (profile_id)', 'left join price pr using (profile_id)');
   }
-  return { ctes, select: `select ${cols.join(', ')} from base b ${joins.join(' ')}`, params: p };
+  return `select ${cols.join(', ')} from base b ${joins.join(' ')}`;
 }
+
+/** The interest list CTE (`top_categories` / `top_brands`) over rows (profile_id, <col>, wt). */
+export function topCte(col: 'category' | 'brand', out: string, ranked: string): string {
+  return `${out} as (
+    select profile_id, to_json(list({'name': ${col}, 'weight': wt} order by wt desc, ${col})[1:5]) as ${out}
+    from (${ranked}) group by profile_id)`;
+}
+

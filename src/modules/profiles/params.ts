@@ -1,22 +1,35 @@
-import { listValue, type DuckDBValue } from '@duckdb/node-api';
+import { LIST, VARCHAR, listValue, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 
 /** Up to this many values, `in` lists are bound one parameter per value (see `Params.inList`). */
 export const IN_LIST_MAX = 512;
 
+const TEXT_LIST = LIST(VARCHAR);
+
 /** Positional parameters for one DuckDB statement: `add` returns the placeholder of a value. */
 export class Params {
   readonly values: DuckDBValue[] = [];
+  private readonly bound: Array<DuckDBType | undefined> = [];
+  /**
+   * The types of the values, for `run(sql, values, types)`: lists of texts are typed (inference
+   * cannot type one that is empty or all null); an undefined entry is inferred from its value.
+   */
+  get types(): DuckDBType[] {
+    return this.bound as DuckDBType[];
+  }
   add(v: string | number | boolean | null): string {
     this.values.push(v);
+    this.bound.push(undefined);
     return `$${this.values.length}`;
   }
-  list(v: string[]): string {
+  list(v: Array<string | null>): string {
     this.values.push(listValue(v));
+    this.bound.push(TEXT_LIST);
     return `$${this.values.length}::varchar[]`;
   }
   /** A list of numbers (cast it in the SQL). */
   ints(v: number[]): string {
     this.values.push(listValue(v));
+    this.bound.push(undefined);
     return `$${this.values.length}`;
   }
   /**

@@ -1,12 +1,13 @@
 import { DuckDBDateValue, type DuckDBConnection } from '@duckdb/node-api';
 import type { EventStoreDb } from '../../platform/eventstore/duckdb.ts';
-import { factsParts, type FactsQuery, type Scope } from './facts.ts';
+import { factsParts, purchaseDaysSql, type FactsQuery, type Scope } from './facts.ts';
+import { insertAggregatesSql, scopeAggregates } from './facts-scope.ts';
 import { Params, profileIn } from './params.ts';
 import { churnSql, type ChurnModel, type ChurnMetrics } from './churn.ts';
 import { rescoreAll, rescoreScope } from './rank-cache.ts';
 import { writeInfluence } from './influence.ts';
 import { dropTraitsIndexes } from './indexes.ts';
-import { dayNumber, type StageChange } from './lifecycle.ts';
+import { dayNumber, stageHistory, type StageChange } from './lifecycle.ts';
 import type { ProfileSettings } from './settings.ts';
 
 /** Writes of the computed profiles, each on the caller's DuckDB write transaction. */
@@ -146,6 +147,8 @@ export interface WriteTraitsOptions {
    * run; 'counts': the graph is kept (no edges recomputed, no PageRank); 'all' (default): the step.
    */
   influence?: 'none' | 'counts' | 'all';
+  /** Compute a scope's facts with the facts query instead of in JS (tests compare the two). */
+  sqlFacts?: boolean;
   /** Called after each phase (timings). */
   mark?: (phase: string) => void;
 }
@@ -158,8 +161,20 @@ export interface WriteTraitsOptions {
  * (influence.ts: of the scope and of the profiles its social actions reach; centrality workspace-wide
  * when the graph changed).
  */
-export async function writeTraits(c: DuckDBConnection, q: FactsQuery, history: Map<string, StageChange[]>, model: ChurnModel | null, o: WriteTraitsOptions = {}): Promise<void> {
+export async function writeTraits(c: DuckDBConnection, q: FactsQuery, history: Map<string, StageChange[]> | null, model: ChurnModel | null, o: WriteTraitsOptions = {}): Promise<void> {
   const mark = o.mark ?? (() => undefined);
+  // A scope's facts computed in JS from its events (facts-scope.ts), the lifecycle history with them.
+  const aggs = q.scope && !o.sqlFacts ? await scopeAggregates(c, { ...q, scope: q.scope }) : null;
+  if (aggs) mark('facts read');
+  if (!history) {
+    if (aggs) history = new Map(aggs.filter((a) => a.history.length).map((a) => [a.profileId, a.history]));
+    else {
+      const d = purchaseDaysSql(q);
+      const r = await c.runAndReadAll(d.sql, d.params.values);
+      const end = dayNumber(q.asOf);
+      history = new Map((r.getRowObjectsJS() as Array<{ profile_id: string; days: string[] }>).map((x) => [x.profile_id, stageHistory(x.days.map(dayNumber), end, q.settings.lifecycle)]));
+    }
+  }
   const keep = !!(o.influence === 'none' && q.scope);
   const d = new Params();
   const scoped = q.scope ? profileIn(d, q.scope.profiles) : `workspace_id = ${d.add(q.ws)}`;
@@ -181,12 +196,10 @@ export async function writeTraits(c: DuckDBConnection, q: FactsQuery, history: M
   }
   a.closeSync();
   mark('traits delete');
-  const b = factsParts({ ...q, parts: 'all' });
-  const p = b.params;
-  const churn = model ? `case when f.orders > 0 then ${churnSql(model, (v) => `${p.add(v)}::double`)} end` : 'null::double';
-  const lc = `lc as (select profile_id, arg_max(stage, day) as stage, max(day) as since from lifecycle_history
-    where ${q.scope ? profileIn(p, q.scope.profiles) : `workspace_id = ${p.add(q.ws)}`} group by profile_id)`;
-  const ctes = [...b.ctes, lc];
+  const b = aggs ? null : factsParts({ ...q, parts: 'all' });
+  const p = b ? b.params : new Params();
+  const churn = (p: Params) => (model ? `case when f.orders > 0 then ${churnSql(model, (v) => `${p.add(v)}::double`)} end` : 'null::double');
+  const ctes: string[] = [];
   let kept = '';
   let keptJoin = '';
   if (keep) {
@@ -196,14 +209,20 @@ export async function writeTraits(c: DuckDBConnection, q: FactsQuery, history: M
     kept = `, ${INFLUENCE_COLS.map(([k]) => `kept.${k}`).join(', ')}`;
     keptJoin = 'left join kept on kept.profile_id = f.profile_id';
   }
-  await c.run(
-    `insert into computed_traits by name
-     with ${ctes.join(',\n')}
-     select f.* exclude (lifecycle_stage), coalesce(lc.stage, f.lifecycle_stage) as lifecycle_stage, lc.since as lifecycle_since,
-       ${churn} as churn_probability${kept}
-     from (${b.select}) f left join lc on lc.profile_id = f.profile_id ${keptJoin}`,
-    p.values,
-  );
+  if (aggs) {
+    await c.run(insertAggregatesSql(q, aggs, p, { churn, ctes, cols: kept, joins: keptJoin }), p.values, p.types);
+  } else {
+    const lc = `lc as (select profile_id, arg_max(stage, day) as stage, max(day) as since from lifecycle_history
+      where workspace_id = ${p.add(q.ws)} group by profile_id)`;
+    await c.run(
+      `insert into computed_traits by name
+       with ${[...b!.ctes, lc, ...ctes].join(',\n')}
+       select f.* exclude (lifecycle_stage), coalesce(lc.stage, f.lifecycle_stage) as lifecycle_stage, lc.since as lifecycle_since,
+         ${churn(p)} as churn_probability${kept}
+       from (${b!.select}) f left join lc on lc.profile_id = f.profile_id ${keptJoin}`,
+      p.values,
+    );
+  }
   mark('facts');
   // Workspace-relative scores: for a scope only the rows whose score can change (rank-cache.ts), same result.
   if (q.scope) await rescoreScope(c, q.ws, q.scope.profiles);
