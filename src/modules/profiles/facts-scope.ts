@@ -1,7 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { orderLinesOf } from '../events/index.ts';
 import { Params } from './params.ts';
-import { SOCIAL_EVENTS, factsSelect, sourceCtes, topCte, type FactsQuery, type Scope } from './facts.ts';
+import { SOCIAL_EVENTS, factsSelect, sourceCtes, type FactsQuery, type Scope } from './facts.ts';
 import { stageHistory, type StageChange } from './lifecycle.ts';
 
 /**
@@ -48,7 +48,7 @@ export interface ProfileAggregates {
 }
 
 /** `round(x, 2)` of DuckDB (std::round: half away from zero; non-finite results give x back). */
-function round2(x: number): number {
+export function round2(x: number): number {
   const m = x * 100;
   const v = (Math.sign(m) * Math.round(Math.abs(m))) / 100;
   return Number.isFinite(v) ? v : x;
@@ -227,59 +227,84 @@ function aggregate(agg: ProfileAggregates, evs: Ev[], x: Ctx, windows: FactsQuer
   return agg;
 }
 
+/** `round(x, 4)` of DuckDB (the interest weights). */
+function round4(x: number): number {
+  const m = x * 10_000;
+  const v = (Math.sign(m) * Math.round(Math.abs(m))) / 10_000;
+  return Number.isFinite(v) ? v : x;
+}
+
+/** UTF-16 code unit adjusted so that comparing code units orders strings as UTF-8 bytes (DuckDB's binary collation). */
+const unit = (c: number) => (c >= 0xd800 && c < 0xe000 ? c + 0x2000 : c >= 0xe000 ? c - 0x800 : c);
+export function cmpUtf8(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return unit(x) - unit(y);
+  }
+  return a.length - b.length;
+}
+
+/** The top five interests of a kind as topCte orders them: weight (rounded to 4 places) descending, then name. */
+function topFive(a: ProfileAggregates, kind: 'category' | 'brand'): { names: string[]; weights: string[] } {
+  const xs = a.interests.filter((i) => i.kind === kind).map((i) => ({ name: i.name, wt: round4(i.share) }));
+  xs.sort((x, y) => (x.wt !== y.wt ? (x.wt > y.wt ? -1 : 1) : cmpUtf8(x.name, y.name)));
+  const top = xs.slice(0, 5);
+  return { names: top.map((x) => x.name), weights: top.map((x) => String(x.wt)) };
+}
+
+/** Columns the insert carries besides the facts (kept influence columns, RFM scores): values as text by profile, cast to `type`. */
+export interface KeptColumns { cols: ReadonlyArray<readonly [name: string, type: string]>; rows: Map<string, Array<string | null>> }
+
 /**
- * `insert into computed_traits` of the aggregates through the facts query's final select, with the
- * lifecycle stage / since of each history, the churn expression and any extra CTEs / columns / joins
- * (store.ts: kept influence columns).
+ * `insert into computed_traits` of the aggregates: one relation of aligned lists (one row per
+ * profile, no joins) through the facts query's final select, with the lifecycle stage / since of
+ * each history, the churn expression over the facts, and kept columns.
  */
-export function insertAggregatesSql(
-  q: FactsQuery, aggs: ProfileAggregates[], p: Params, extra: { churn: (p: Params) => string; ctes?: string[]; cols?: string; joins?: string },
-): string {
-  const ts = (us: number) => new Date(us / 1000).toISOString();
-  const day = (d: number) => new Date(d * DAY).toISOString().slice(0, 10);
-  const pick = <T>(f: (a: ProfileAggregates) => T | null) => aggs.map(f);
-  const A = aggs.filter((a) => a.act);
-  const O = aggs.filter((a) => a.orders);
-  const G = aggs.filter((a) => a.gaps);
-  const P = aggs.filter((a) => a.price);
-  const I = aggs.flatMap((a) => a.interests.map((i) => ({ ...i, profileId: a.profileId })));
-  const H = aggs.filter((a) => a.history.length);
-  const s = (xs: Array<string | null>) => p.list(xs);
-  // Numbers go as text (shortest round-trip form: DuckDB parses back the same double), cast after unnest.
-  const nums = (xs: number[]) => s(xs.map(String));
-  const u = (col: string) => `unnest(${col})`;
-  const ctes = [
-    `base as (select ${u(s(pick((a) => a.profileId)))} as profile_id, ${u(s(pick((a) => a.userId)))} as user_id, ${u(s(pick((a) => a.anonymousId)))} as anonymous_id)`,
-    `act as (select ${u(s(A.map((a) => a.profileId)))} as profile_id, ${u(nums(A.map((a) => a.act!.total)))}::bigint as events_total,
-       ${u(s(A.map((a) => ts(a.act!.firstUs))))}::timestamptz as first_seen_at, ${u(s(A.map((a) => ts(a.act!.lastUs))))}::timestamptz as last_seen_at,
-       ${u(nums(A.map((a) => a.act!.d30)))}::bigint as events_30d, ${u(nums(A.map((a) => a.act!.prev30)))}::bigint as events_prev_30d,
-       ${u(nums(A.map((a) => a.act!.social90)))}::bigint as social_90d)`,
-    `oagg as (select ${u(s(O.map((a) => a.profileId)))} as profile_id, ${u(nums(O.map((a) => a.orders!.n)))}::bigint as orders,
-       ${u(s(O.map((a) => decimalText(a.orders!.gmv))))}::decimal(38,2) as gmv, ${u(s(O.map((a) => decimalText(a.orders!.refunded))))}::decimal(38,2) as refunded_amount,
-       ${u(nums(O.map((a) => a.orders!.refundedOrders)))}::bigint as refunded_orders, ${u(nums(O.map((a) => a.orders!.couponOrders)))}::bigint as coupon_orders,
-       ${u(s(O.map((a) => ts(a.orders!.firstUs))))}::timestamptz as first_order_at, ${u(s(O.map((a) => ts(a.orders!.lastUs))))}::timestamptz as last_order_at,
-       ${u(nums(O.map((a) => a.orders!.purchaseDays)))}::bigint as purchase_days,
-       ${u(s(O.map((a) => day(a.orders!.firstDay))))}::date as first_day, ${u(s(O.map((a) => day(a.orders!.lastDay))))}::date as last_day,
-       ${u(nums(O.map((a) => a.orders!.rfmN)))}::bigint as rfm_frequency,
-       ${u(s(O.map((a) => (a.orders!.rfmMonetary === null ? null : decimalText(a.orders!.rfmMonetary)))))}::decimal(38,2) as rfm_monetary,
-       ${u(s(O.map((a) => (a.orders!.rfmLastDay === null ? null : day(a.orders!.rfmLastDay)))))}::date as rfm_last_day)`,
-    `gagg as (select ${u(s(G.map((a) => a.profileId)))} as profile_id, ${u(nums(G.map((a) => a.gaps!.median)))}::double as median_gap_days,
-       ${u(nums(G.map((a) => a.gaps!.p25)))}::double as gap_p25, ${u(nums(G.map((a) => a.gaps!.p75)))}::double as gap_p75)`,
-    `price as (select profile_id, round(m, 2) as typical_price, round(q1, 2) as price_p25, round(q3, 2) as price_p75 from (
-       select ${u(s(P.map((a) => a.profileId)))} as profile_id, ${u(nums(P.map((a) => a.price!.median)))}::double as m,
-         ${u(nums(P.map((a) => a.price!.p25)))}::double as q1, ${u(nums(P.map((a) => a.price!.p75)))}::double as q3))`,
-    `tw as (select ${u(s(I.map((i) => i.profileId)))} as profile_id, ${u(s(I.map((i) => i.kind)))} as kind, ${u(s(I.map((i) => i.name)))} as name,
-       ${u(nums(I.map((i) => i.share)))}::double as share)`,
-    topCte('category', 'top_categories', `select profile_id, name as category, round(share, 4) as wt from tw where kind = 'category'`),
-    topCte('brand', 'top_brands', `select profile_id, name as brand, round(share, 4) as wt from tw where kind = 'brand'`),
-    `lc as (select ${u(s(H.map((a) => a.profileId)))} as profile_id, ${u(s(H.map((a) => a.history[a.history.length - 1]!.stage)))} as stage,
-       ${u(s(H.map((a) => a.history[a.history.length - 1]!.day)))}::date as since)`,
-    ...(extra.ctes ?? []),
+export function insertAggregatesSql(q: FactsQuery, aggs: ProfileAggregates[], p: Params, churn: (p: Params) => string, carried: KeptColumns[]): string {
+  const ts = (us: number | undefined) => (us === undefined ? null : new Date(us / 1000).toISOString());
+  const day = (d: number | null | undefined) => (d === null || d === undefined ? null : new Date(d * DAY).toISOString().slice(0, 10));
+  const num = (x: number | null | undefined) => (x === null || x === undefined ? null : String(x));
+  const dec = (c: number | null | undefined) => (c === null || c === undefined ? null : decimalText(c));
+  const col = (f: (a: ProfileAggregates) => string | null, cast: string, name: string) => `unnest(${p.list(aggs.map(f))})${cast} as ${name}`;
+  const top = (kind: 'category' | 'brand', name: string) => {
+    const t = aggs.map((a) => topFive(a, kind));
+    const n = p.nested(t.map((x) => x.names));
+    const w = p.nested(t.map((x) => x.weights));
+    return `unnest(${n}) as ${name}_n, unnest(${w})::double[] as ${name}_w`;
+  };
+  const last = (a: ProfileAggregates) => a.history[a.history.length - 1];
+  const cols = [
+    col((a) => a.profileId, '', 'profile_id'), col((a) => a.userId, '', 'user_id'), col((a) => a.anonymousId, '', 'anonymous_id'),
+    col((a) => ts(a.act?.firstUs), '::timestamptz', 'first_seen_at'), col((a) => ts(a.act?.lastUs), '::timestamptz', 'last_seen_at'),
+    col((a) => num(a.act?.total), '::bigint', 'events_total'), col((a) => num(a.act?.d30), '::bigint', 'events_30d'),
+    col((a) => num(a.act?.prev30), '::bigint', 'events_prev_30d'), col((a) => num(a.act?.social90), '::bigint', 'social_90d'),
+    col((a) => num(a.orders?.n), '::bigint', 'orders'), col((a) => dec(a.orders?.gmv), '::decimal(38,2)', 'gmv'),
+    col((a) => dec(a.orders?.refunded), '::decimal(38,2)', 'refunded_amount'),
+    col((a) => num(a.orders?.refundedOrders), '::bigint', 'refunded_orders'), col((a) => num(a.orders?.couponOrders), '::bigint', 'coupon_orders'),
+    col((a) => ts(a.orders?.firstUs), '::timestamptz', 'first_order_at'), col((a) => ts(a.orders?.lastUs), '::timestamptz', 'last_order_at'),
+    col((a) => num(a.orders?.purchaseDays), '::bigint', 'purchase_days'),
+    col((a) => day(a.orders?.firstDay), '::date', 'first_day'), col((a) => day(a.orders?.lastDay), '::date', 'last_day'),
+    col((a) => num(a.orders?.rfmN), '::bigint', 'rfm_frequency'), col((a) => dec(a.orders?.rfmMonetary), '::decimal(38,2)', 'rfm_monetary'),
+    col((a) => day(a.orders?.rfmLastDay), '::date', 'rfm_last_day'),
+    col((a) => num(a.gaps?.median), '::double', 'median_gap_days'), col((a) => num(a.gaps?.p25), '::double', 'gap_p25'),
+    col((a) => num(a.gaps?.p75), '::double', 'gap_p75'),
+    col((a) => num(a.price?.median), '::double', 'price_m'), col((a) => num(a.price?.p25), '::double', 'price_q1'),
+    col((a) => num(a.price?.p75), '::double', 'price_q3'),
+    top('category', 'tc'), top('brand', 'tb'),
+    col((a) => last(a)?.stage ?? null, '', 'lc_stage'), col((a) => last(a)?.day ?? null, '::date', 'lc_since'),
+    ...carried.flatMap((kept) => kept.cols.map(([k, t], i) => col((a) => kept.rows.get(a.profileId)?.[i] ?? null, `::${t}`, `kept_${k}`))),
   ];
-  const select = factsSelect(p, p.add(q.ws), q.asOf, true);
+  // The interest lists as topCte builds them: to_json of {name, weight} structs, null when there are none.
+  const json = (x: string) => `case when len(${x}_n) = 0 then null else to_json(list_transform(range(1, len(${x}_n) + 1), k -> {'name': ${x}_n[k], 'weight': ${x}_w[k]})) end`;
+  const z = `(select *, round(price_m, 2) as typical_price, round(price_q1, 2) as price_p25, round(price_q3, 2) as price_p75,
+      ${json('tc')} as top_categories, ${json('tb')} as top_brands from (select ${cols.join(',\n      ')}))`;
+  const extra = ['b.lc_stage', 'b.lc_since', ...carried.flatMap((kept) => kept.cols.map(([k]) => `b.kept_${k} as ${k}`))];
+  const select = factsSelect(p, p.add(q.ws), q.asOf, true, { from: z, extra });
   return `insert into computed_traits by name
-    with ${ctes.join(',\n')}
-    select f.* exclude (lifecycle_stage), coalesce(lc.stage, f.lifecycle_stage) as lifecycle_stage, lc.since as lifecycle_since,
-      ${extra.churn(p)} as churn_probability${extra.cols ?? ''}
-    from (${select}) f left join lc on lc.profile_id = f.profile_id ${extra.joins ?? ''}`;
+    select f.* exclude (lifecycle_stage, lc_stage, lc_since), coalesce(f.lc_stage, f.lifecycle_stage) as lifecycle_stage, f.lc_since as lifecycle_since,
+      ${churn(p)} as churn_probability
+    from (${select}) f`;
 }

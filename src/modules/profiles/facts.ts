@@ -230,10 +230,10 @@ function aggregateParts(q: FactsQuery, mode: 'all' | 'features' | 'days', p: Par
 
 /**
  * The final select of the facts query over the CTEs `base`, `act`, `oagg` and (all) `gagg`,
- * `top_categories`, `top_brands`, `price`: facts-scope.ts supplies them computed in JS and selects
- * through this same text, so the two give the same columns with the same types.
+ * `top_categories`, `top_brands`, `price`; or (`one`) over one relation holding all their columns,
+ * which facts-scope.ts supplies computed in JS: the same expressions on the same typed inputs.
  */
-export function factsSelect(p: Params, ws: string, asOfDay: string, all: boolean): string {
+export function factsSelect(p: Params, ws: string, asOfDay: string, all: boolean, one?: { from: string; extra: string[] }): string {
   const asOf = `${p.add(asOfDay)}::date`;
   const cols = [
     `${ws} as workspace_id`, 'b.profile_id', `${asOf} as as_of`, 'b.user_id', 'b.anonymous_id',
@@ -266,6 +266,11 @@ export function factsSelect(p: Params, ws: string, asOfDay: string, all: boolean
     );
     joins.push('left join gagg g using (profile_id)', 'left join top_categories tc using (profile_id)',
       'left join top_brands tb using (profile_id)', 'left join price pr using (profile_id)');
+  }
+  if (one) {
+    // One relation with every aggregate column (absent = null, as a join miss gives): no joins.
+    const flat = cols.map((c) => c.replace(/\b(act|o|g|tc|tb|pr)\./g, 'b.'));
+    return `select ${[...flat, ...one.extra].join(', ')} from ${one.from} b`;
   }
   return `select ${cols.join(', ')} from base b ${joins.join(' ')}`;
 }

@@ -134,7 +134,17 @@ export async function rescoreScope(c: DuckDBConnection, ws: string, profiles: st
   }
 }
 
-async function rescoreScopeWith(c: DuckDBConnection, ws: string, profiles: string[], ranks: WorkspaceRanks) {
+/** A row as the rank arrays see it (rescoreScope reads these from the table; scoreScope is given them). */
+export interface RankInput {
+  profileId: string; userId: string | null; anonymousId: string | null; buyer: boolean;
+  /** rfm_recency_days, rfm_frequency, rfm_monetary in cents (buyers), typical_price. */
+  r: number | null; f: number | null; m: number | null; band: number | null;
+}
+
+/** The workspace-relative scores of a row. */
+export interface Scores { r: number | null; f: number | null; m: number | null; cell: string | null; segment: string | null; band: string | null }
+
+async function readInputs(c: DuckDBConnection, profiles: string[]): Promise<RankInput[]> {
   const sp = new Params();
   const r = await c.runAndReadAll(
     `select profile_id, user_id, anonymous_id, rfm_frequency > 0 as buyer, rfm_recency_days::double as r, rfm_frequency::double as f,
@@ -142,7 +152,15 @@ async function rescoreScopeWith(c: DuckDBConnection, ws: string, profiles: strin
      from computed_traits where ${profileIn(sp, profiles)}`,
     sp.values,
   );
-  const rows = r.getRowObjectsJS() as Array<{ profile_id: string; user_id: string | null; anonymous_id: string | null; buyer: boolean | null; r: number | null; f: number | null; m: number | null; band: number | null }>;
+  return (r.getRowObjectsJS() as Array<{ profile_id: string; user_id: string | null; anonymous_id: string | null; buyer: boolean | null; r: number | null; f: number | null; m: number | null; band: number | null }>)
+    .map((x) => ({ profileId: x.profile_id, userId: x.user_id, anonymousId: x.anonymous_id, buyer: !!x.buyer, r: x.r, f: x.f, m: x.m, band: x.band }));
+}
+
+/**
+ * Takes the scope's old rows out of the arrays and puts `rows` in, then re-bins the rows that can
+ * have changed bin; returns the profiles whose RFM scores / price band changed (the scope's always).
+ */
+function applyScope(ranks: WorkspaceRanks, profiles: string[], rows: RankInput[]): { rfmDirty: Set<string>; bandDirty: Set<string> } {
   const rfmDirty = new Set<string>();
   const bandDirty = new Set<string>();
   for (const d of DIMS) {
@@ -160,7 +178,7 @@ async function rescoreScopeWith(c: DuckDBConnection, ws: string, profiles: strin
     for (const x of rows) {
       const v = d === 'band' ? x.band : x.buyer ? x[d] : null;
       if (v === null || v === undefined) continue;
-      const e: Entry = { profileId: x.profile_id, userId: x.user_id, anonymousId: x.anonymous_id, v, bin: 0 };
+      const e: Entry = { profileId: x.profileId, userId: x.userId, anonymousId: x.anonymousId, v, bin: 0 };
       k.entries.splice(lowerBound(k.entries, e), 0, e);
       k.byProfile.set(e.profileId, e);
     }
@@ -186,7 +204,7 @@ async function rescoreScopeWith(c: DuckDBConnection, ws: string, profiles: strin
         rebin(i);
       }
     }
-    // The scope's rows were rewritten without scores: all of them get theirs.
+    // The scope's rows are (re)written: all of them get their scores.
     for (const p of profiles) {
       const e = k.byProfile.get(p);
       if (!e) continue;
@@ -194,16 +212,33 @@ async function rescoreScopeWith(c: DuckDBConnection, ws: string, profiles: strin
       dirty.add(p);
     }
   }
-  if (rfmDirty.size) {
-    const ids = [...rfmDirty];
+  return { rfmDirty, bandDirty };
+}
+
+function scoresOf(ranks: WorkspaceRanks, p: string): Scores {
+  const r = ranks.r.byProfile.get(p);
+  const band = ranks.band.byProfile.get(p);
+  const s: Scores = { r: null, f: null, m: null, cell: null, segment: null, band: band ? BANDS[band.bin - 1]! : null };
+  if (r) {
+    s.r = 6 - r.bin;
+    s.f = ranks.f.byProfile.get(p)!.bin;
+    s.m = ranks.m.byProfile.get(p)!.bin;
+    s.cell = `${s.r}${s.f}${s.m}`;
+    s.segment = rfmSegment(s.r, s.f);
+  }
+  return s;
+}
+
+async function writeScores(c: DuckDBConnection, ranks: WorkspaceRanks, rfmDirty: Iterable<string>, bandDirty: Iterable<string>) {
+  const ids = [...rfmDirty];
+  if (ids.length) {
     const rs: number[] = [], fs: number[] = [], ms: number[] = [], segs: string[] = [];
     for (const p of ids) {
-      const rr = 6 - ranks.r.byProfile.get(p)!.bin;
-      const ff = ranks.f.byProfile.get(p)!.bin;
-      rs.push(rr);
-      fs.push(ff);
-      ms.push(ranks.m.byProfile.get(p)!.bin);
-      segs.push(rfmSegment(rr, ff));
+      const x = scoresOf(ranks, p);
+      rs.push(x.r!);
+      fs.push(x.f!);
+      ms.push(x.m!);
+      segs.push(x.segment!);
     }
     const u = new Params();
     await c.run(
@@ -214,16 +249,63 @@ async function rescoreScopeWith(c: DuckDBConnection, ws: string, profiles: strin
       u.values,
     );
   }
-  if (bandDirty.size) {
-    const ids = [...bandDirty];
+  const bids = [...bandDirty];
+  if (bids.length) {
     const u = new Params();
     await c.run(
       `update computed_traits t set price_band = s.band
-       from (select unnest(${u.list(ids)}) as profile_id, unnest(${u.list(ids.map((p) => BANDS[ranks.band.byProfile.get(p)!.bin - 1]!))}) as band) s
-       where ${profileIn(u, ids, 't')} and t.profile_id = s.profile_id`,
+       from (select unnest(${u.list(bids)}) as profile_id, unnest(${u.list(bids.map((p) => BANDS[ranks.band.byProfile.get(p)!.bin - 1]!))}) as band) s
+       where ${profileIn(u, bids, 't')} and t.profile_id = s.profile_id`,
       u.values,
     );
   }
+}
+
+async function rescoreScopeWith(c: DuckDBConnection, ws: string, profiles: string[], ranks: WorkspaceRanks) {
+  const { rfmDirty, bandDirty } = applyScope(ranks, profiles, await readInputs(c, profiles));
+  await writeScores(c, ranks, rfmDirty, bandDirty);
+  await checkRanks(c, ws, ranks);
+}
+
+/**
+ * The scores of a scope's rows before they are written (`rows`: their new values), for the insert
+ * to carry; the other rows whose bin changed are updated here. Null when there are no rank arrays
+ * or the scope is large: then write the rows without scores and call rescoreScope.
+ */
+export async function scoreScope(c: DuckDBConnection, ws: string, profiles: string[], rows: RankInput[]): Promise<Map<string, Scores> | null> {
+  const ranks = caches.get(c)?.get(ws);
+  if (!ranks || profiles.length > MAX_INCREMENTAL) return null;
+  try {
+    const { rfmDirty, bandDirty } = applyScope(ranks, profiles, rows);
+    const mine = new Set(profiles);
+    await writeScores(c, ranks, [...rfmDirty].filter((p) => !mine.has(p)), [...bandDirty].filter((p) => !mine.has(p)));
+    return new Map(rows.map((x) => [x.profileId, scoresOf(ranks, x.profileId)]));
+  } catch (e) {
+    forgetRanks(c, ws);
+    throw e;
+  }
+}
+
+const checkedAt = new WeakMap<DuckDBConnection, Map<string, number>>();
+/** How often checkRanksSoon compares the arrays with the table. */
+const CHECK_EVERY_MS = 10_000;
+
+/**
+ * After scoreScope's rows are written: compares the arrays with the table (as rescoreScope does
+ * after every scope) at most every CHECK_EVERY_MS per workspace; a mismatch means a change the
+ * arrays did not see, and the full rescoring repairs every score.
+ */
+export async function checkRanksSoon(c: DuckDBConnection, ws: string): Promise<void> {
+  const ranks = caches.get(c)?.get(ws);
+  if (!ranks) return;
+  let m = checkedAt.get(c);
+  if (!m) checkedAt.set(c, (m = new Map()));
+  if (Date.now() - (m.get(ws) ?? 0) < CHECK_EVERY_MS) return;
+  m.set(ws, Date.now());
+  await checkRanks(c, ws, ranks);
+}
+
+async function checkRanks(c: DuckDBConnection, ws: string, ranks: WorkspaceRanks) {
   // The arrays must describe the table: a different count of buyers or priced rows means a change
   // elsewhere (then: full rescoring, which rebuilds them).
   const chk = await c.runAndReadAll(

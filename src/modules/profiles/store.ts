@@ -1,10 +1,10 @@
 import { DuckDBDateValue, type DuckDBConnection } from '@duckdb/node-api';
 import type { EventStoreDb } from '../../platform/eventstore/duckdb.ts';
 import { factsParts, purchaseDaysSql, type FactsQuery, type Scope } from './facts.ts';
-import { insertAggregatesSql, scopeAggregates } from './facts-scope.ts';
+import { insertAggregatesSql, round2, scopeAggregates, type KeptColumns, type ProfileAggregates } from './facts-scope.ts';
 import { Params, profileIn } from './params.ts';
 import { churnSql, type ChurnModel, type ChurnMetrics } from './churn.ts';
-import { rescoreAll, rescoreScope } from './rank-cache.ts';
+import { checkRanksSoon, rescoreAll, rescoreScope, scoreScope, type RankInput } from './rank-cache.ts';
 import { writeInfluence } from './influence.ts';
 import { dropTraitsIndexes } from './indexes.ts';
 import { dayNumber, stageHistory, type StageChange } from './lifecycle.ts';
@@ -140,6 +140,21 @@ const INFLUENCE_COLS: Array<[string, string]> = [
   ['centrality', 'double'], ['centrality_percentile', 'double'], ['is_kol', 'boolean'],
 ];
 
+const SCORE_COLS: Array<[string, string]> = [
+  ['r_score', 'tinyint'], ['f_score', 'tinyint'], ['m_score', 'tinyint'], ['rfm_cell', 'varchar'], ['rfm_segment', 'varchar'], ['price_band', 'varchar'],
+];
+
+/** The rank-array view of a row computed in JS (the values computed_traits will hold: rfm_recency_days, cents, typical_price). */
+function rankInput(a: ProfileAggregates, asOf: string): RankInput {
+  const o = a.orders;
+  const buyer = !!o && o.rfmN > 0;
+  return {
+    profileId: a.profileId, userId: a.userId, anonymousId: a.anonymousId, buyer,
+    r: buyer && o.rfmLastDay !== null ? dayNumber(asOf) - o.rfmLastDay : null, f: o?.rfmN ?? 0, m: buyer ? o.rfmMonetary : null,
+    band: a.price ? round2(a.price.median) : null,
+  };
+}
+
 export interface WriteTraitsOptions {
   /**
    * What the pass can have changed in the influence traits (influence.ts, `influenceChanges`):
@@ -202,15 +217,31 @@ export async function writeTraits(c: DuckDBConnection, q: FactsQuery, history: M
   const ctes: string[] = [];
   let kept = '';
   let keptJoin = '';
-  if (keep) {
+  if (keep && !aggs) {
     const cols = del.getColumnsJS();
     const lists = [0, ...INFLUENCE_COLS.map((_, i) => i + 1)].map((i) => p.list(((cols[i] ?? []) as Array<string | null>) as string[]));
     ctes.push(`kept as (select unnest(${lists[0]}) as profile_id, ${INFLUENCE_COLS.map(([k, t], i) => `unnest(${lists[i + 1]})::${t} as ${k}`).join(', ')})`);
     kept = `, ${INFLUENCE_COLS.map(([k]) => `kept.${k}`).join(', ')}`;
     keptJoin = 'left join kept on kept.profile_id = f.profile_id';
   }
+  let scored = false;
   if (aggs) {
-    await c.run(insertAggregatesSql(q, aggs, p, { churn, ctes, cols: kept, joins: keptJoin }), p.values, p.types);
+    const carried: KeptColumns[] = [];
+    if (keep) {
+      const cols = del.getColumnsJS();
+      const rows = new Map<string, Array<string | null>>();
+      ((cols[0] ?? []) as string[]).forEach((pid, r) => rows.set(pid, INFLUENCE_COLS.map((_, i) => (cols[i + 1]?.[r] ?? null) as string | null)));
+      carried.push({ cols: INFLUENCE_COLS, rows });
+    }
+    // The RFM scores and price band of the new rows, from the rank arrays (rank-cache.ts), written with them.
+    const scores = await scoreScope(c, q.ws, q.scope!.profiles, aggs.map((a) => rankInput(a, q.asOf)));
+    if (scores) {
+      scored = true;
+      const rows = new Map([...scores].map(([pid, x]) => [pid, [x.r, x.f, x.m, x.cell, x.segment, x.band].map((v) => (v === null ? null : String(v)))]));
+      carried.push({ cols: SCORE_COLS, rows });
+    }
+    mark('rescore');
+    await c.run(insertAggregatesSql(q, aggs, p, churn, carried), p.values, p.types);
   } else {
     const lc = `lc as (select profile_id, arg_max(stage, day) as stage, max(day) as since from lifecycle_history
       where workspace_id = ${p.add(q.ws)} group by profile_id)`;
@@ -225,9 +256,10 @@ export async function writeTraits(c: DuckDBConnection, q: FactsQuery, history: M
   }
   mark('facts');
   // Workspace-relative scores: for a scope only the rows whose score can change (rank-cache.ts), same result.
-  if (q.scope) await rescoreScope(c, q.ws, q.scope.profiles);
+  if (scored) await checkRanksSoon(c, q.ws);
+  else if (q.scope) await rescoreScope(c, q.ws, q.scope.profiles);
   else await rescoreAll(c, q.ws);
-  mark('rescore');
+  mark(scored ? 'rescore check' : 'rescore');
   if (keep) return;
   await writeInfluence(c, q, { graphUnchanged: o.influence === 'counts' });
   mark('influence');
