@@ -158,7 +158,7 @@ async function updateWorkspace(
       const influence = mirrorChanged || un.profiles.length || range === null
         ? 'all' : await influenceChanges(c, ws, run.asOf, range.after, range.upTo, rows);
       mark('influence check');
-      await recomputeProfiles(c, ws, scope, run.asOf, run.settings, model, { influence, mark });
+      await recomputeProfiles(c, ws, scope, run.asOf, run.settings, model, { influence, mark, mirror: rows });
       if (un.latest && un.latest !== run.mergesCheckedAt) await setMergesChecked(c, ws, un.latest);
     });
     mark('commit');

@@ -6,8 +6,8 @@ import { eventStoreCursor } from '../modules/events/index.ts';
 import { getCursor } from '../modules/ingest/index.ts';
 import { getWorkspace } from '../modules/workspaces/index.ts';
 import {
-  ProfileSettingsSchema, createTraitsIndexes, dayNumber, dropAllTraitsIndexes, getChurnModel, purchaseDaysSql, putChurnModel, putRun, rebuildSocialActions, scopeOf, stageHistory, writeTraits,
-  type ChurnMetrics, type ChurnModel, type ProfileSettings, type Scope, type StageChange, type WriteTraitsOptions,
+  ProfileSettingsSchema, createTraitsIndexes, dayNumber, dropAllTraitsIndexes, getChurnModel, purchaseDaysSql, putChurnModel, putRun, rebuildSocialActions, scopeFromRows, scopeOf, stageHistory, writeTraits,
+  type ChurnMetrics, type ChurnModel, type MirrorRow, type ProfileSettings, type Scope, type StageChange, type WriteTraitsOptions,
 } from '../modules/profiles/index.ts';
 import { refreshMirrorFull, latestUnmerge } from './traits-identities.ts';
 import { trainChurnModel } from './traits-churn.ts';
@@ -145,10 +145,13 @@ export async function recomputeAllUnlocked(op: SqlRunner, es: EventStoreDb, o: R
  * churn model of the workspace's last full run (the identity mirror must already be current).
  */
 export async function recomputeProfiles(
-  c: DuckDBConnection, ws: string, profiles: string[], asOf: string, settings: ProfileSettings, model: ChurnModel | null, o: WriteTraitsOptions = {},
+  c: DuckDBConnection, ws: string, profiles: string[], asOf: string, settings: ProfileSettings, model: ChurnModel | null,
+  o: WriteTraitsOptions & { mirror?: MirrorRow[] } = {},
 ): Promise<void> {
   if (!profiles.length) return;
-  const scope = await scopeOf(c, ws, profiles);
+  // The scope's ids: from the mirror rows the caller just wrote, else read from the mirror (the facts
+  // query also needs the other user ids on the scope's anonymous events).
+  const scope = o.mirror && !o.sqlFacts ? scopeFromRows(profiles, o.mirror) : await scopeOf(c, ws, profiles, !!o.sqlFacts);
   o.mark?.('scope');
   // The scope's lifecycle history comes with its facts (computed in JS: profiles/facts-scope.ts).
   await writeTraits(c, { ws, asOf, scope, settings }, null, model, o);

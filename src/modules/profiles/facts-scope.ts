@@ -1,7 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { orderLinesOf } from '../events/index.ts';
 import { Params } from './params.ts';
-import { SOCIAL_EVENTS, factsSelect, sourceCtes, type FactsQuery, type Scope } from './facts.ts';
+import { SOCIAL_EVENTS, candColumns, factsSelect, scopeCand, type FactsQuery, type Scope } from './facts.ts';
 import { stageHistory, type StageChange } from './lifecycle.ts';
 
 /**
@@ -72,49 +72,73 @@ export function quantileCont(sorted: readonly number[], q: number): number {
   return lo + (hi - lo) * (rn - f);
 }
 
-/** Reads the scope's profiles and events (one statement) and computes their aggregates. */
+/**
+ * Reads the scope's events (one statement; a second when its anonymous events carry other user ids)
+ * and computes the aggregates of its profiles. `scope.mirror` must hold the profiles' mirror rows.
+ */
 export async function scopeAggregates(c: DuckDBConnection, q: FactsQuery & { scope: Scope }): Promise<ProfileAggregates[]> {
-  const p = new Params();
-  const src = sourceCtes(q, 'all', p, true);
-  const halfLife = p.add(q.settings.interests.halfLifeDays);
-  const decay = `pow(0.5, (epoch(${src.cutoff}) - epoch(ts)) / 86400.0 / ${halfLife})`;
-  const r = await c.runAndReadAll(
-    `with ${src.ctes.join(',\n')}
-     select 0 as k, profile_id, user_id, anonymous_id, null::bigint as seq, null as event, null::bigint as us, null as message_id,
-       null as order_id, null::double as total, null::double as revenue, null as coupon, null::double as discount,
-       null as category, null as brand, null::double as decay, null as body
-     from base
-     union all
-     select 1, profile_id, null, null, seq, event, epoch_us(ts), message_id,
-       nullif(props[1], ''), try_cast(props[2] as double), try_cast(props[3] as double), nullif(props[4], ''), try_cast(props[5] as double),
-       props[6], props[7],
-       case when event in ('Product Viewed', 'Product Added', 'Order Completed') then ${decay} end, obody
-     from evs
-     order by k, seq`,
-    p.values,
-    p.types,
-  );
-  const col = r.getColumnsJS();
+  const scope = q.scope;
+  if (!scope.mirror) throw new Error('scopeAggregates needs the scope mirror rows');
+  // base: one row per profile with mirror rows; its user / anonymous id is the least of each kind.
+  const owner = new Map<string, string>();
   const out = new Map<string, { agg: ProfileAggregates; evs: Ev[] }>();
-  const n = (col[0] ?? []).length;
-  const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
-  for (let i = 0; i < n; i++) {
-    const pid = col[1]![i] as string;
-    if (col[0]![i] === 0) {
-      out.set(pid, {
-        agg: { profileId: pid, userId: col[2]![i] as string | null, anonymousId: col[3]![i] as string | null, act: null, orders: null, gaps: null, price: null, interests: [], history: [] },
-        evs: [],
-      });
-      continue;
-    }
-    out.get(pid)?.evs.push({
-      seq: Number(col[4]![i]), event: col[5]![i] as string, us: Number(col[6]![i]), messageId: col[7]![i] as string,
-      orderId: col[8]![i] as string | null, total: num(col[9]![i]), revenue: num(col[10]![i]), coupon: col[11]![i] as string | null,
-      discount: num(col[12]![i]), category: col[13]![i] as string | null, brand: col[14]![i] as string | null, decay: num(col[15]![i]),
-      body: col[16]![i] as string | null,
-    });
+  for (const r of scope.mirror) {
+    owner.set(`${r.kind}\u0001${r.value}`, r.profileId);
+    let x = out.get(r.profileId);
+    if (!x) out.set(r.profileId, (x = { agg: { profileId: r.profileId, userId: null, anonymousId: null, act: null, orders: null, gaps: null, price: null, interests: [], history: [] }, evs: [] }));
+    const k = r.kind === 'user_id' ? 'userId' : r.kind === 'anonymous_id' ? 'anonymousId' : null;
+    if (k && (x.agg[k] === null || cmpUtf8(r.value, x.agg[k]!) < 0)) x.agg[k] = r.value;
   }
+  const p = new Params();
+  const ws = p.add(q.ws);
   const cutoffMs = Date.parse(q.asOf + 'T00:00:00Z') + DAY;
+  const cutoff = `${p.add(new Date(cutoffMs).toISOString())}::timestamptz`;
+  const sc = scopeCand(scope, p, ws, cutoff, candColumns('all', true));
+  if (sc.cand) {
+    const halfLife = p.add(q.settings.interests.halfLifeDays);
+    const decay = `pow(0.5, (epoch(${cutoff}) - epoch(ts)) / 86400.0 / ${halfLife})`;
+    const r = await c.runAndReadAll(
+      `with ${[...sc.lookups, `cand as (${sc.cand})`].join(',\n')}
+       select seq, event, epoch_us(ts), message_id, user_id, anonymous_id,
+         nullif(props[1], ''), try_cast(props[2] as double), try_cast(props[3] as double), nullif(props[4], ''), try_cast(props[5] as double),
+         props[6], props[7], case when event in ('Product Viewed', 'Product Added', 'Order Completed') then ${decay} end, obody
+       from cand order by seq`,
+      p.values,
+      p.types,
+    );
+    const col = r.getColumnsJS();
+    const n = (col[0] ?? []).length;
+    const userIds = (col[4] ?? []) as Array<string | null>;
+    const anonIds = (col[5] ?? []) as Array<string | null>;
+    // An event's profile is its userId's, else its anonymousId's (facts.ts `evs`): the scope's
+    // anonymous events that carry a user id the mirror knows belong to that (other) profile.
+    const others = [...new Set(userIds.filter((u): u is string => u !== null && !owner.has(`user_id\u0001${u}`)))];
+    const known = new Set<string>();
+    if (others.length) {
+      const o = new Params();
+      const k = await c.runAndReadAll(
+        `with x as materialized (select kind, value, workspace_id from profile_identities where value in ${o.inList(others)})
+         select distinct value from x where workspace_id = ${o.add(q.ws)} and kind = 'user_id'`, o.values, o.types);
+      for (const v of (k.getColumnsJS()[0] ?? []) as string[]) known.add(v);
+    }
+    const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+    for (let i = 0; i < n; i++) {
+      const u = userIds[i] ?? null;
+      const a = anonIds[i] ?? null;
+      let pid: string | undefined;
+      if (u !== null) pid = owner.get(`user_id\u0001${u}`);
+      if (pid === undefined && u !== null && known.has(u)) continue;
+      if (pid === undefined && a !== null) pid = owner.get(`anonymous_id\u0001${a}`);
+      const x = pid === undefined ? undefined : out.get(pid);
+      if (!x) continue;
+      x.evs.push({
+        seq: Number(col[0]![i]), event: col[1]![i] as string, us: Number(col[2]![i]), messageId: col[3]![i] as string,
+        orderId: col[6]![i] as string | null, total: num(col[7]![i]), revenue: num(col[8]![i]), coupon: col[9]![i] as string | null,
+        discount: num(col[10]![i]), category: col[11]![i] as string | null, brand: col[12]![i] as string | null, decay: num(col[13]![i]),
+        body: col[14]![i] as string | null,
+      });
+    }
+  }
   const win = q.settings.rfm.windowDays;
   const ctx = {
     at30: (cutoffMs - 30 * DAY) * 1000, at60: (cutoffMs - 60 * DAY) * 1000, at90: (cutoffMs - 90 * DAY) * 1000,

@@ -42,6 +42,8 @@ export const SOCIAL_EVENTS = ['Product Shared', 'Invite Sent', 'Invite Accepted'
 
 export interface Scope {
   profiles: string[]; userIds: string[]; anonymousIds: string[];
+  /** The mirror rows of the profiles (user_id / anonymous_id identities), when known (facts-scope.ts needs them). */
+  mirror?: Array<{ kind: string; value: string; profileId: string }>;
   /**
    * The other userIds on the scope's anonymousIds' events (their mirror rows decide who owns those
    * events). When given, the query reads only the mirror rows of these ids instead of joining the
@@ -71,18 +73,45 @@ export function purchaseDaysSql(q: FactsQuery): { sql: string; params: Params } 
  */
 export function factsParts(q: FactsQuery, mode: 'all' | 'features' | 'days' = q.parts ?? 'all'): Built {
   const p = new Params();
-  const { ctes: source, ws, cutoff, at } = sourceCtes(q, mode, p, false);
+  const { ctes: source, ws, cutoff, at } = sourceCtes(q, mode, p);
   return aggregateParts(q, mode, p, source, ws, cutoff, at);
 }
 
 interface Source { ctes: string[]; ws: string; cutoff: string; at: (daysBefore: number) => string }
 
+/** The columns of `cand` (with `bodies`: the body of each `Order Completed` event as `obody`). */
+export function candColumns(mode: 'all' | 'features' | 'days', bodies: boolean): string {
+  // Only 'all' reads the product events' properties (interests): the other modes parse the order events' bodies only.
+  return `e.seq, e.event, e.ts, e.message_id, e.user_id, e.anonymous_id, ${propsSql(mode)}${bodies ? `, case when e.event = 'Order Completed' then e.body::varchar end as obody` : ''}`;
+}
+
+/**
+ * A scope's candidate events: its events by its raw ids, one index lookup per kind (a disjunction
+ * is not an index lookup; above IN_LIST_MAX ids the lookup is a semi-join over a scan of the log),
+ * the events of its anonymous ids that carry one of its user ids counted once. Null `cand`: no ids.
+ */
+export function scopeCand(scope: Scope, p: Params, ws: string, cutoff: string, candCols: string): { lookups: string[]; cand: string | null } {
+  const lookups: string[] = [];
+  const branches: string[] = [];
+  const hasUsers = scope.userIds.length > 0;
+  const evCols = 'seq, event, ts, message_id, user_id, anonymous_id, workspace_id, body';
+  if (hasUsers) {
+    lookups.push(`ev_u as materialized (select ${evCols} from events where user_id in ${p.inList(scope.userIds)})`);
+    branches.push(`select ${candCols} from ev_u e where e.workspace_id = ${ws} and e.ts < ${cutoff}`);
+  }
+  if (scope.anonymousIds.length) {
+    lookups.push(`ev_a as materialized (select ${evCols} from events where anonymous_id in ${p.inList(scope.anonymousIds)})`);
+    branches.push(`select ${candCols} from ev_a e where e.workspace_id = ${ws} and e.ts < ${cutoff}` +
+      (hasUsers ? ` and not coalesce(list_contains(${p.list(scope.userIds)}, e.user_id), false)` : ''));
+  }
+  return { lookups, cand: branches.length ? branches.join(' union all ') : null };
+}
+
 /**
  * The CTEs up to `evs` (the scope's events with their profile): the index lookups of a scope,
- * `base` (one row per profile with its user / anonymous id), `cand`, `evs`. With `bodies`, `evs`
- * also carries the body of each `Order Completed` event (`obody`: facts-scope.ts derives its lines).
+ * `base` (one row per profile with its user / anonymous id), `cand`, `evs`.
  */
-export function sourceCtes(q: FactsQuery, mode: 'all' | 'features' | 'days', p: Params, bodies: boolean): Source {
+function sourceCtes(q: FactsQuery, mode: 'all' | 'features' | 'days', p: Params): Source {
   const cutoffMs = Date.parse(q.asOf + 'T00:00:00Z') + DAY;
   if (!Number.isFinite(cutoffMs)) throw new Error(`bad as-of day ${q.asOf}`);
   const ws = p.add(q.ws);
@@ -94,8 +123,7 @@ export function sourceCtes(q: FactsQuery, mode: 'all' | 'features' | 'days', p: 
   const lookups: string[] = [];
   let idRows = `select profile_id, kind, value from profile_identities where workspace_id = ${ws}`;
   let mirror = 'profile_identities';
-  // Only 'all' reads the product events' properties (interests): the other modes parse the order events' bodies only.
-  const candCols = `e.seq, e.event, e.ts, e.message_id, e.user_id, e.anonymous_id, ${propsSql(mode)}${bodies ? `, case when e.event = 'Order Completed' then e.body::varchar end as obody` : ''}`;
+  const candCols = candColumns(mode, false);
   const candFrom = `from events e where e.workspace_id = ${ws} and e.ts < ${cutoff}`;
   let cand = `select ${candCols} ${candFrom}`;
   if (q.scope) {
@@ -107,21 +135,9 @@ export function sourceCtes(q: FactsQuery, mode: 'all' | 'features' | 'days', p: 
       lookups.push(`pi_ids as materialized (select kind, value, profile_id, workspace_id from profile_identities where value in ${p.inList(ids)})`);
       mirror = 'pi_ids';
     }
-    // The scope's events by its raw ids, one branch per kind (a disjunction is not an index lookup).
-    // Above IN_LIST_MAX ids the lookup is a semi-join over a scan of the log.
-    const branches: string[] = [];
-    const hasUsers = q.scope.userIds.length > 0;
-    const evCols = 'seq, event, ts, message_id, user_id, anonymous_id, workspace_id, body';
-    if (hasUsers) {
-      lookups.push(`ev_u as materialized (select ${evCols} from events where user_id in ${p.inList(q.scope.userIds)})`);
-      branches.push(`select ${candCols} from ev_u e where e.workspace_id = ${ws} and e.ts < ${cutoff}`);
-    }
-    if (q.scope.anonymousIds.length) {
-      lookups.push(`ev_a as materialized (select ${evCols} from events where anonymous_id in ${p.inList(q.scope.anonymousIds)})`);
-      branches.push(`select ${candCols} from ev_a e where e.workspace_id = ${ws} and e.ts < ${cutoff}` +
-        (hasUsers ? ` and not coalesce(list_contains(${p.list(q.scope.userIds)}, e.user_id), false)` : ''));
-    }
-    cand = branches.length ? branches.join(' union all ') : `select ${candCols} ${candFrom} and false`;
+    const sc = scopeCand(q.scope, p, ws, cutoff, candCols);
+    lookups.push(...sc.lookups);
+    cand = sc.cand ?? `select ${candCols} ${candFrom} and false`;
   }
   const ctes = [
     ...lookups,
@@ -130,7 +146,7 @@ export function sourceCtes(q: FactsQuery, mode: 'all' | 'features' | 'days', p: 
       from (${idRows}) group by profile_id)`,
     `cand as (${cand})`,
     `evs as materialized (
-      select c.seq, c.event, c.ts, c.message_id, c.props, coalesce(u.profile_id, a.profile_id) as profile_id${bodies ? ', c.obody' : ''}
+      select c.seq, c.event, c.ts, c.message_id, c.props, coalesce(u.profile_id, a.profile_id) as profile_id
       from cand c
       left join ${mirror} u on u.workspace_id = ${ws} and u.kind = 'user_id' and u.value = c.user_id
       left join ${mirror} a on a.workspace_id = ${ws} and a.kind = 'anonymous_id' and a.value = c.anonymous_id
@@ -275,10 +291,15 @@ export function factsSelect(p: Params, ws: string, asOfDay: string, all: boolean
   return `select ${cols.join(', ')} from base b ${joins.join(' ')}`;
 }
 
-/** The interest list CTE (`top_categories` / `top_brands`) over rows (profile_id, <col>, wt). */
+/**
+ * The interest list CTE (`top_categories` / `top_brands`) over rows (profile_id, <col>, wt): the
+ * first five by `wt desc, <col>` (NaN first, nulls last, as that order by puts them), as JSON.
+ * A top-5 `min_by` on a key giving that order, not an ordered `list` (which sorts every group whole).
+ */
 export function topCte(col: 'category' | 'brand', out: string, ranked: string): string {
+  const key = `{'n': wt is null, 'nan': not coalesce(isnan(wt), false), 'w': -wt, 'c': ${col}}`;
   return `${out} as (
-    select profile_id, to_json(list({'name': ${col}, 'weight': wt} order by wt desc, ${col})[1:5]) as ${out}
+    select profile_id, to_json(min_by({'name': ${col}, 'weight': wt}, ${key}, 5)) as ${out}
     from (${ranked}) group by profile_id)`;
 }
 

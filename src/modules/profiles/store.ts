@@ -106,31 +106,45 @@ export async function mirrorProfilesOf(db: EventStoreDb, ws: string, ids: Array<
   return r.map((x) => x.profile_id);
 }
 
-/** The scope of some profiles: their raw ids as the mirror (on this connection) has them now. */
-export async function scopeOf(c: DuckDBConnection, ws: string, profiles: string[]): Promise<Scope> {
+/** The scope of some profiles from their mirror rows (the rows just written to the mirror). */
+export function scopeFromRows(profiles: string[], rows: MirrorRow[]): Scope {
+  const mine = new Set(profiles);
+  const mirror = rows.filter((r) => mine.has(r.profileId) && (r.kind === 'user_id' || r.kind === 'anonymous_id'));
+  return {
+    profiles, mirror,
+    userIds: [...new Set(mirror.filter((x) => x.kind === 'user_id').map((x) => x.value))],
+    anonymousIds: [...new Set(mirror.filter((x) => x.kind === 'anonymous_id').map((x) => x.value))],
+  };
+}
+
+/**
+ * The scope of some profiles: their raw ids as the mirror (on this connection) has them now, with
+ * (`others`) the other userIds on their anonymous events, which the facts query needs.
+ */
+export async function scopeOf(c: DuckDBConnection, ws: string, profiles: string[], others = true): Promise<Scope> {
   const p = new Params();
   const r = await c.runAndReadAll(
     // Index lookups as materialized CTEs (see facts.ts), then the workspace filter.
-    `with x as materialized (select kind, value, workspace_id from profile_identities where profile_id in ${p.inList(profiles)})
-     select kind, value from x where workspace_id = ${p.add(ws)} order by kind, value`,
+    `with x as materialized (select kind, value, profile_id, workspace_id from profile_identities where profile_id in ${p.inList(profiles)})
+     select kind, value, profile_id from x where workspace_id = ${p.add(ws)} order by kind, value`,
     p.values,
   );
-  const rows = r.getRowObjectsJS() as Array<{ kind: string; value: string }>;
-  const userIds = rows.filter((x) => x.kind === 'user_id').map((x) => x.value);
-  const anonymousIds = rows.filter((x) => x.kind === 'anonymous_id').map((x) => x.value);
+  const rows = (r.getRowObjectsJS() as Array<{ kind: string; value: string; profile_id: string }>).map((x) => ({ kind: x.kind, value: x.value, profileId: x.profile_id }));
+  const scope = scopeFromRows(profiles, rows);
+  if (!others) return scope;
   // The userIds on the scope's anonymous events that are not the scope's (events found by index).
   let otherUserIds: string[] = [];
-  if (anonymousIds.length) {
+  if (scope.anonymousIds.length) {
     const o = new Params();
     const x = await c.runAndReadAll(
-      `with x as materialized (select user_id, workspace_id from events where anonymous_id in ${o.inList(anonymousIds)})
+      `with x as materialized (select user_id, workspace_id from events where anonymous_id in ${o.inList(scope.anonymousIds)})
        select distinct user_id from x where workspace_id = ${o.add(ws)} and user_id is not null`,
       o.values,
     );
-    const mine = new Set(userIds);
+    const mine = new Set(scope.userIds);
     otherUserIds = ((x.getColumnsJS()[0] ?? []) as string[]).filter((u) => !mine.has(u));
   }
-  return { profiles, userIds, anonymousIds, otherUserIds };
+  return { ...scope, otherUserIds };
 }
 
 /** The influence columns of computed_traits (influence.ts writes them). */
