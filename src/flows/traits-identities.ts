@@ -1,6 +1,9 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { SqlRunner } from '../platform/opstore/index.ts';
 import type { EventStoreDb } from '../platform/eventstore/duckdb.ts';
-import { appendMirrorRows, applyMirrorRefresh, beginMirrorRefresh, MIRROR_STAGE, type MirrorRow } from '../modules/profiles/index.ts';
+import { appendMirrorCsv, appendMirrorRows, applyMirrorRefresh, beginMirrorRefresh, MIRROR_STAGE, type MirrorRow } from '../modules/profiles/index.ts';
 
 /**
  * The identity mirror: the operational store's identity graph (`identities`, kinds user_id and
@@ -8,17 +11,59 @@ import { appendMirrorRows, applyMirrorRefresh, beginMirrorRefresh, MIRROR_STAGE,
  * traits SQL can join raw events to canonical profiles. Reads the identity module's table directly
  * (as the projector reads workspaces): a bulk, read-only copy.
  *
- * Full refresh: pages of 50,000 by primary key (one kind at a time), appended to a staging table, then
- * only the difference applied to the mirror, in one DuckDB transaction. Incremental passes replace
+ * Full refresh: the rows by primary-key ranges (one kind at a time), appended to a staging table, then
+ * only the difference applied to the mirror, in one DuckDB transaction. Where the store exports CSV
+ * (PGlite) a range is 500,000 rows exported as CSV and read by DuckDB from a temp file (~8x faster
+ * than rows as query results); elsewhere pages of 50,000 rows as results. Incremental passes replace
  * the rows of the profiles they touch.
  */
 const KINDS = ['user_id', 'anonymous_id'];
 const PAGE = 50_000;
+const CSV_RANGE = 500_000;
 
-export async function refreshMirrorFull(op: SqlRunner, es: EventStoreDb, ws: string, onPage?: (rows: number) => void): Promise<number> {
+/** A text literal that reads the same whatever standard_conforming_strings is. */
+const pgText = (s: string) => `E'${s.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+
+/** `csvRange`: rows per CSV export (tests make it small). */
+export async function refreshMirrorFull(op: SqlRunner, es: EventStoreDb, ws: string, onPage?: (rows: number) => void, csvRange = CSV_RANGE): Promise<number> {
   return es.write(async (c) => {
     await beginMirrorRefresh(c);
     let n = 0;
+    if (op.copyCsv) {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'liebian-mirror-'));
+      let files = 0;
+      try {
+        for (const kind of KINDS) {
+          let after: string | null = null;
+          for (;;) {
+            // The range's last key (null: the rest of the kind), then the range (after, upTo] as CSV.
+            const key = [ws, kind, ...(after === null ? [] : [after])];
+            const r: { rows: Array<{ value: string }> } = await op.query(
+              `select value from identities where workspace_id = $1 and kind = $2 ${after === null ? '' : 'and value > $3'} order by value offset ${csvRange - 1} limit 1`, key);
+            const upTo = r.rows[0]?.value ?? null;
+            const where = [`workspace_id = ${pgText(ws)}`, `kind = ${pgText(kind)}`];
+            if (after !== null) where.push(`value > ${pgText(after)}`);
+            if (upTo !== null) where.push(`value <= ${pgText(upTo)}`);
+            const x = await op.copyCsv(`select kind, value, profile_id from identities where ${where.join(' and ')}`);
+            if (x.rows > 0) {
+              // A new file each time (DuckDB may serve a path it has read from its file cache); never an empty one (appendMirrorCsv).
+              const file = path.join(dir, `${files++}.csv`);
+              fs.writeFileSync(file, x.csv);
+              const added = await appendMirrorCsv(c, ws, file, MIRROR_STAGE);
+              if (added !== x.rows) throw new Error(`identity mirror refresh: ${added} rows read from a CSV of ${x.rows}`);
+              n += added;
+            }
+            onPage?.(n);
+            if (upTo === null) break;
+            after = upTo;
+          }
+        }
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+      await applyMirrorRefresh(c, ws);
+      return n;
+    }
     // One kind at a time: `kind = $2 and value > $3 order by value` is a range of the primary key
     // (workspace_id, kind, value); with `kind = any(...)` the planner sorted the table for each page.
     for (const kind of KINDS) {

@@ -28,6 +28,22 @@ export async function appendMirrorRows(c: DuckDBConnection, ws: string, rows: It
 }
 
 /**
+ * Appends identity mirror rows from a CSV file of (kind, value, profile_id) in PostgreSQL's COPY
+ * format (SqlRunner.copyCsv): NULL an unquoted empty field, `""` an empty text. Returns the number
+ * of rows inserted. Never give it an empty file: in DuckDB 1.5 (an on-disk database, in a
+ * transaction that has already written about a million rows) an insert from an empty CSV makes
+ * the transaction's later inserts from CSV insert nothing, silently.
+ */
+export async function appendMirrorCsv(c: DuckDBConnection, ws: string, file: string, table = 'profile_identities'): Promise<number> {
+  const path = `'${file.replace(/'/g, "''")}'`;
+  const r = await c.runAndReadAll(
+    `insert into ${table} select $1, kind, value, profile_id from read_csv(${path}, columns = {'kind': 'varchar', 'value': 'varchar', 'profile_id': 'varchar'},
+       auto_detect = false, header = false, delim = ',', quote = '"', escape = '"', new_line = '\\n', allow_quoted_nulls = false, strict_mode = true, parallel = false)`,
+    [ws]);
+  return Number(r.getRows()[0]?.[0] ?? 0);
+}
+
+/**
  * A full refresh of the identity mirror, in the caller's transaction: `beginMirrorRefresh`, then
  * `appendMirrorRows(c, ws, rows, MIRROR_STAGE)` page by page, then `applyMirrorRefresh`, which
  * changes only the rows that differ (the mirror's ART indexes make rewriting 2 million unchanged

@@ -7,7 +7,7 @@ const parsers = {
   [types.NUMERIC]: (v: string) => Number(v),
 };
 
-type PgliteLike = { query<T>(sql: string, params?: unknown[]): Promise<{ rows: T[]; affectedRows?: number }> };
+type PgliteLike = { query<T>(sql: string, params?: unknown[]): Promise<{ rows: T[]; affectedRows?: number; blob?: Blob }> };
 
 function runner(db: PgliteLike): SqlRunner {
   return {
@@ -15,6 +15,11 @@ function runner(db: PgliteLike): SqlRunner {
       // SqlRunner's contract: a Buffer parameter is UTF-8 text (PostgreSQL gets it as binary text).
       const r = await db.query<T>(sql, params?.some((p) => Buffer.isBuffer(p)) ? params.map((p) => (Buffer.isBuffer(p) ? p.toString('utf8') : p)) : params);
       return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
+    },
+    async copyCsv(select: string): Promise<{ csv: Uint8Array; rows: number }> {
+      // Many times faster than reading the rows as results (no row messages, no JS objects).
+      const r = await db.query(`copy (${select}) to '/dev/blob' with (format csv)`);
+      return { csv: r.blob ? new Uint8Array(await r.blob.arrayBuffer()) : new Uint8Array(0), rows: r.affectedRows ?? 0 };
     },
   };
 }
@@ -27,6 +32,7 @@ export async function openPglite(dir: string | undefined): Promise<OpStore> {
   return {
     kind: 'pglite',
     query: base.query,
+    copyCsv: base.copyCsv,
     async tx(fn) {
       return db.transaction(async (t) => fn(runner(t)));
     },

@@ -11,6 +11,12 @@ export interface SqlRunner {
    * connection; a name must always go with the same SQL).
    */
   query<T = Record<string, unknown>>(sql: string, params?: unknown[], opts?: { prepare?: string }): Promise<QueryResult<T>>;
+  /**
+   * The rows of a select (no parameters) as CSV in PostgreSQL's COPY format (no header, `"` quotes
+   * and escapes, NULL an unquoted empty field, `""` an empty text) and their number, where the store
+   * exports in bulk (PGlite: COPY TO '/dev/blob'); absent elsewhere, and callers read with `query`.
+   */
+  copyCsv?(select: string): Promise<{ csv: Uint8Array; rows: number }>;
 }
 
 export interface OpStore extends SqlRunner {
