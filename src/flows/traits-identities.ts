@@ -13,23 +13,30 @@ import { appendMirrorCsv, appendMirrorRows, applyMirrorRefresh, beginMirrorRefre
  *
  * Full refresh: the rows by primary-key ranges (one kind at a time), appended to a staging table, then
  * only the difference applied to the mirror, in one DuckDB transaction. Where the store exports CSV
- * (PGlite) a range is 500,000 rows exported as CSV and read by DuckDB from a temp file (~8x faster
- * than rows as query results); elsewhere pages of 50,000 rows as results. Incremental passes replace
- * the rows of the profiles they touch.
+ * (PGlite) each kind is exported as CSV and read by DuckDB from a temp file (~8x faster than rows
+ * as query results), whole while the table is under CSV_WHOLE_MAX bytes, else in ranges of
+ * CSV_RANGE rows (finding a range's end costs an index scan); elsewhere pages of 50,000 rows as
+ * results. Incremental passes replace the rows of the profiles they touch.
  */
 const KINDS = ['user_id', 'anonymous_id'];
 const PAGE = 50_000;
-const CSV_RANGE = 500_000;
+const CSV_RANGE = 1_000_000;
+/** ~6 million identities: a kind's CSV stays under ~250 MB. */
+const CSV_WHOLE_MAX = 512 * 1024 * 1024;
 
 /** A text literal that reads the same whatever standard_conforming_strings is. */
 const pgText = (s: string) => `E'${s.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
 
-/** `csvRange`: rows per CSV export (tests make it small). */
-export async function refreshMirrorFull(op: SqlRunner, es: EventStoreDb, ws: string, onPage?: (rows: number) => void, csvRange = CSV_RANGE): Promise<number> {
+/** `csvRange`: rows per CSV export, whatever the table's size (tests). */
+export async function refreshMirrorFull(op: SqlRunner, es: EventStoreDb, ws: string, onPage?: (rows: number) => void, csvRange?: number): Promise<number> {
+  if (op.copyCsv && csvRange === undefined) {
+    const r = await op.query<{ s: number }>(`select pg_relation_size('identities') as s`);
+    csvRange = Number(r.rows[0]?.s) <= CSV_WHOLE_MAX ? Infinity : CSV_RANGE;
+  }
   return es.write(async (c) => {
     await beginMirrorRefresh(c);
     let n = 0;
-    if (op.copyCsv) {
+    if (op.copyCsv && csvRange !== undefined) {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'liebian-mirror-'));
       let files = 0;
       try {
@@ -37,16 +44,19 @@ export async function refreshMirrorFull(op: SqlRunner, es: EventStoreDb, ws: str
           let after: string | null = null;
           for (;;) {
             // The range's last key (null: the rest of the kind), then the range (after, upTo] as CSV.
-            const key = [ws, kind, ...(after === null ? [] : [after])];
-            const r: { rows: Array<{ value: string }> } = await op.query(
-              `select value from identities where workspace_id = $1 and kind = $2 ${after === null ? '' : 'and value > $3'} order by value offset ${csvRange - 1} limit 1`, key);
-            const upTo = r.rows[0]?.value ?? null;
+            let upTo: string | null = null;
+            if (csvRange !== Infinity) {
+              const r: { rows: Array<{ value: string }> } = await op.query(
+                `select value from identities where workspace_id = $1 and kind = $2 ${after === null ? '' : 'and value > $3'} order by value offset ${csvRange - 1} limit 1`,
+                [ws, kind, ...(after === null ? [] : [after])]);
+              upTo = r.rows[0]?.value ?? null;
+            }
             const where = [`workspace_id = ${pgText(ws)}`, `kind = ${pgText(kind)}`];
             if (after !== null) where.push(`value > ${pgText(after)}`);
             if (upTo !== null) where.push(`value <= ${pgText(upTo)}`);
             const x = await op.copyCsv(`select kind, value, profile_id from identities where ${where.join(' and ')}`);
             if (x.rows > 0) {
-              // A new file each time (DuckDB may serve a path it has read from its file cache); never an empty one (appendMirrorCsv).
+              // Never an empty file (appendMirrorCsv).
               const file = path.join(dir, `${files++}.csv`);
               fs.writeFileSync(file, x.csv);
               const added = await appendMirrorCsv(c, ws, file, MIRROR_STAGE);

@@ -57,8 +57,8 @@ test('the full mirror refresh copies the identities exactly, as CSV and as rows,
   const rowsOnly: SqlRunner = { query: (sql, params) => op.query(sql, params) };
   const want = await expected();
   const users = want.filter((r) => r.startsWith('["user_id"')).length;
-  // The last: one range holds every user_id row exactly, and the next range of that kind is empty.
-  for (const [runner, range] of [[op, RANGE], [rowsOnly, RANGE], [op, users]] as const) {
+  // Ranges; pages of rows; one range holding every user_id row exactly, the next range of that kind empty; each kind whole.
+  for (const [runner, range] of [[op, RANGE], [rowsOnly, RANGE], [op, users], [op, undefined]] as const) {
     const n = await refreshMirrorFull(runner, es, WS, undefined, range);
     assert.equal(n, want.length);
     assert.deepEqual(await mirror(), want);

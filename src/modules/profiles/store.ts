@@ -51,7 +51,7 @@ export async function appendMirrorCsv(c: DuckDBConnection, ws: string, file: str
  */
 export const MIRROR_STAGE = 'profile_identities_stage';
 export async function beginMirrorRefresh(c: DuckDBConnection) {
-  await c.run(`create or replace table ${MIRROR_STAGE} (workspace_id varchar not null, kind varchar not null, value varchar not null, profile_id varchar not null)`);
+  await c.run(`create or replace temp table ${MIRROR_STAGE} (workspace_id varchar not null, kind varchar not null, value varchar not null, profile_id varchar not null)`);
 }
 export async function applyMirrorRefresh(c: DuckDBConnection, ws: string) {
   await c.run(
