@@ -4,7 +4,7 @@ import type { EventStoreDb } from '../platform/eventstore/duckdb.ts';
 import { isAppError } from '../platform/errors.ts';
 import { getCursor } from '../modules/ingest/index.ts';
 import {
-  forgetRanks, getChurnModel, getRun, getTraitsCursor, influenceChanges, listRuns, mirrorProfilesOf, refreshSocialActions, replaceMirrorRows, setMergesChecked, setTraitsCursor,
+  forgetRanks, getChurnModel, getRun, getTraitsCursor, influenceChanges, SOCIAL_ACTION_EVENTS, listRuns, mirrorRowsOf, refreshSocialActions, replaceMirrorRows, setMergesChecked, setTraitsCursor,
   type ChurnModel, type TraitsRun,
 } from '../modules/profiles/index.ts';
 import { PROJECTOR } from './project-events.ts';
@@ -84,37 +84,57 @@ function pass(op: SqlRunner, es: EventStoreDb, o: TraitsStepOptions): Promise<nu
     if (stored - projected > (o.maxProjectorLag ?? 5000)) return 0;
     const hi = Math.min(stored, projected);
     if (hi <= cursor) return 0;
-    const r = await es.read<{ upto: number; n: number }>(
-      'select max(seq) as upto, count(*)::integer as n from (select seq from events where seq > $1 and seq <= $2 order by seq limit $3)',
+    // The range's events (at most maxEvents, in seq order): their ids, and whether any is a social action's.
+    const evs = await es.read<{ workspace_id: string; seq: number; user_id: string | null; anonymous_id: string | null; social: boolean }>(
+      `select workspace_id, seq, user_id, anonymous_id, ${SOCIAL_ACTION_EVENTS} as social
+       from events e where seq > $1 and seq <= $2 order by seq limit $3`,
       [cursor, hi, o.maxEvents ?? 20_000],
     );
-    const upTo = r[0]?.upto ?? hi;
-    const ids = await es.read<{ workspace_id: string; kind: string; value: string; seq: number }>(
-      `select workspace_id, kind, value, max(seq) as seq from (
-         select workspace_id, 'user_id' as kind, user_id as value, seq from events where seq > $1 and seq <= $2 and user_id is not null
-         union all select workspace_id, 'anonymous_id', anonymous_id, seq from events where seq > $1 and seq <= $2 and anonymous_id is not null)
-       group by 1, 2, 3`,
-      [cursor, upTo],
-    );
-    const byWs = new Map<string, TouchedId[]>();
-    for (const x of ids) {
-      const list = byWs.get(x.workspace_id) ?? [];
-      if (!list.length) byWs.set(x.workspace_id, list);
-      list.push({ kind: x.kind, value: x.value, seq: x.seq });
+    const upTo = evs.length ? evs[evs.length - 1]!.seq : hi;
+    const byWs = new Map<string, Map<string, TouchedId>>();
+    const touch = (ws: string, kind: string, value: string | null, seq: number) => {
+      if (!value) return;
+      let m = byWs.get(ws);
+      if (!m) byWs.set(ws, (m = new Map()));
+      const k = `${kind}\u0001${value}`;
+      const t = m.get(k);
+      if (t) t.seq = Math.max(t.seq, seq);
+      else m.set(k, { kind, value, seq });
+    };
+    for (const e of evs) {
+      touch(e.workspace_id, 'user_id', e.user_id, e.seq);
+      touch(e.workspace_id, 'anonymous_id', e.anonymous_id, e.seq);
     }
-    // The social actions of the range first (idempotent: a replayed range replaces its rows).
     mark('range');
-    await es.write((c) => refreshSocialActions(c, cursor, upTo));
-    mark('social actions');
-    for (const [ws, list] of byWs) await updateWorkspace(op, es, ws, list, today, { after: cursor, upTo }, mark);
-    await es.write((c) => setTraitsCursor(c, upTo));
+    // The social actions of the range (idempotent: a replayed range replaces its rows; a range with no
+    // social event has none) before the profiles, and the cursor: in the workspace's transaction
+    // when the range has one workspace, else each in its own.
+    const social = evs.some((e) => e.social);
+    const hooks: TxHooks = { before: social ? (c) => refreshSocialActions(c, cursor, upTo) : null, after: (c) => setTraitsCursor(c, upTo), ran: false };
+    if (byWs.size === 1) {
+      const [ws, ids] = [...byWs][0]!;
+      await updateWorkspace(op, es, ws, [...ids.values()], today, { after: cursor, upTo }, mark, hooks);
+    } else {
+      if (hooks.before) await es.write(hooks.before);
+      hooks.before = null;
+      for (const [ws, ids] of byWs) await updateWorkspace(op, es, ws, [...ids.values()], today, { after: cursor, upTo }, mark);
+    }
+    if (!hooks.ran) {
+      await es.write(async (c) => {
+        if (hooks.before) await hooks.before(c);
+        await hooks.after(c);
+      });
+    }
     mark('cursor');
-    return r[0]?.n ?? 0;
+    return evs.length;
   });
 }
 
 /** An identifier seen in the pass, with the newest seq it was seen at. */
 interface TouchedId { kind: string; value: string; seq: number }
+
+/** Writes a pass makes in the transaction of its one workspace's update (`ran` once done there). */
+interface TxHooks { before: ((c: DuckDBConnection) => Promise<void>) | null; after: (c: DuckDBConnection) => Promise<void>; ran: boolean }
 
 /**
  * Recomputes the profiles holding these identifiers, before and after any merge or un-merge.
@@ -122,6 +142,7 @@ interface TouchedId { kind: string; value: string; seq: number }
  */
 async function updateWorkspace(
   op: SqlRunner, es: EventStoreDb, ws: string, touched: TouchedId[], today: string, range: { after: number; upTo: number } | null, mark: (phase: string) => void,
+  hooks?: TxHooks,
 ) {
   const run = await getRun(es, ws);
   if (!run) {
@@ -137,14 +158,22 @@ async function updateWorkspace(
   mark('lookups: profiles of ids');
   const seedIds = await identitiesOfProfiles(op, ws, seeds);
   mark('lookups: identities');
-  const previous = await mirrorProfilesOf(es, ws, [...ids, ...seedIds]);
+  // The mirror's rows of these ids and of the seeds (one read): the profiles that held the ids before
+  // (a merge or un-merge moves ids between profiles) join the scope.
+  const lookup = [...ids, ...seedIds];
+  const mirrored = await mirrorRowsOf(es, ws, lookup.map((i) => i.value), seeds);
+  const keys = new Set(lookup.map((i) => `${i.kind}\u0001${i.value}`));
+  const previous = mirrored.filter((r) => keys.has(`${r.kind}\u0001${r.value}`)).map((r) => r.profileId);
   mark('lookups: mirror profiles');
   const scope = [...new Set([...seeds, ...previous])].sort();
   if (scope.length > Math.min(FULL_ABOVE, Math.max(1000, run.profiles / 5))) {
     await fullFor(op, es, ws, run.asOf, run.live);
     return;
   }
-  const rows = await identitiesOfProfiles(op, ws, scope);
+  // The scope is the seeds (no id moved): their identities are the rows, and the read above holds
+  // every mirror row the rewrite can replace; else both are read again for the larger scope.
+  const same = scope.length === seeds.length;
+  const rows = same ? seedIds : await identitiesOfProfiles(op, ws, scope);
   mark('lookups: identities');
   const model = await churnModelOf(es, run);
   mark('lookups: churn model');
@@ -152,7 +181,8 @@ async function updateWorkspace(
   try {
     await es.write(async (c) => {
       conn = c;
-      const mirrorChanged = await replaceMirrorRows(c, ws, scope, rows);
+      if (hooks?.before) await hooks.before(c);
+      const mirrorChanged = await replaceMirrorRows(c, ws, scope, rows, same ? mirrored : undefined);
       mark('mirror');
       // The influence step only when the pass can have changed an influence trait (influence.ts).
       const influence = mirrorChanged || un.profiles.length || range === null
@@ -160,6 +190,10 @@ async function updateWorkspace(
       mark('influence check');
       await recomputeProfiles(c, ws, scope, run.asOf, run.settings, model, { influence, mark, mirror: rows });
       if (un.latest && un.latest !== run.mergesCheckedAt) await setMergesChecked(c, ws, un.latest);
+      if (hooks) {
+        await hooks.after(c);
+        hooks.ran = true;
+      }
     });
     mark('commit');
   } catch (e) {

@@ -22,6 +22,10 @@ import { dropTraitsIndexes } from './indexes.ts';
  * outbox seq range it covers (all workspaces), so replaying a range is harmless.
  */
 
+/** Whether an event of `events e` can give a social action (the extraction's first filter; the incremental pass skips ranges without one). */
+export const SOCIAL_ACTION_EVENTS = `(e.event in ('User Followed', 'User Unfollowed', 'Friend Added', 'Friend Removed', 'Invite Accepted', 'Invite Sent', 'Product Shared', 'Order Completed', 'Order Cancelled')
+  or strpos(e.body::varchar, 'share_id') > 0)`;
+
 const p = (k: string) => `nullif(json_extract_string(e.body, '$.properties.${k}'), '')`;
 const d = (k: string) => `try_cast(json_extract_string(e.body, '$.properties.${k}') as double)`;
 const COLS = 'workspace_id, seq, ts, kind, user_id, anonymous_id, other_user_id, share_id, parent_share_id, invite_id, order_id, amount';
@@ -40,10 +44,9 @@ function extractSql(where: string, linesWhere: string): string {
     when e.event in ('Friend Added', 'Friend Removed') then ${p('friend_id')} else ${p('inviter_id')} end`;
   const touch = `coalesce(nullif(json_extract_string(e.body, '$.context.campaign.share_id'), ''),
     case when e.event = 'Share Link Opened' or e.type in ('page', 'screen') then ${p('share_id')} end)`;
-  const named = `'User Followed', 'User Unfollowed', 'Friend Added', 'Friend Removed', 'Invite Accepted', 'Invite Sent', 'Product Shared', 'Order Completed', 'Order Cancelled'`;
   return `with e0 as materialized (
       select workspace_id, seq, ts, type, event, user_id, anonymous_id, body from events e
-      where ${where} and (e.event in (${named}) or strpos(e.body::varchar, 'share_id') > 0)),
+      where ${where} and ${SOCIAL_ACTION_EVENTS}),
     lines as (
       select l.workspace_id, l.seq, round(sum(coalesce(l.price, 0) * l.quantity), 2) as s from order_lines l
       where ${linesWhere} and (l.workspace_id, l.seq) in (select workspace_id, seq from e0 where event = 'Order Completed') group by 1, 2)

@@ -65,33 +65,17 @@ export async function applyMirrorRefresh(c: DuckDBConnection, ws: string) {
 
 /**
  * Replaces the mirror rows of some profiles and identifiers (incremental refresh). Reads the rows
- * first (by index) and writes nothing when they are already the same; returns whether they changed.
+ * first (by index; `known`: the caller read them, a superset of those rows, under the traits lock)
+ * and writes nothing when they are already the same; returns whether they changed.
  */
-export async function replaceMirrorRows(c: DuckDBConnection, ws: string, profiles: string[], rows: MirrorRow[]): Promise<boolean> {
+export async function replaceMirrorRows(c: DuckDBConnection, ws: string, profiles: string[], rows: MirrorRow[], known?: MirrorRow[]): Promise<boolean> {
   const key = (kind: string, value: string, profileId: string) => `${kind}\u0001${value}\u0001${profileId}`;
   const values = [...new Set(rows.map((r) => r.value))];
-  const p = new Params();
-  const lookups: string[] = [];
-  const parts: string[] = [];
-  if (profiles.length) {
-    lookups.push(`bp as materialized (select workspace_id, kind, value, profile_id from profile_identities where profile_id in ${p.inList(profiles)})`);
-    parts.push('select * from bp');
-  }
-  if (values.length) {
-    lookups.push(`bv as materialized (select workspace_id, kind, value, profile_id from profile_identities where value in ${p.inList(values)})`);
-    parts.push('select * from bv');
-  }
-  let old: string[] = [];
-  if (parts.length) {
-    const r = await c.runAndReadAll(
-      `with ${lookups.join(', ')} select distinct kind, value, profile_id from (${parts.join(' union all ')}) where workspace_id = ${p.add(ws)}`, p.values);
-    const cols = r.getColumnsJS();
-    const [k, v, pr] = [0, 1, 2].map((i) => (cols[i] ?? []) as string[]) as [string[], string[], string[]];
-    // Rows of the values read above that are neither the profiles' nor of the ids' kind do not count.
-    const keys = new Set(rows.map((x) => `${x.kind}\u0001${x.value}`));
-    const inScope = new Set(profiles);
-    old = k.map((_, i) => (inScope.has(pr[i]!) || keys.has(`${k[i]}\u0001${v[i]}`) ? key(k[i]!, v[i]!, pr[i]!) : '')).filter((x) => x);
-  }
+  // Rows of the values read that are neither the profiles' nor of the ids' kind do not count.
+  const idKeys = new Set(rows.map((x) => `${x.kind}\u0001${x.value}`));
+  const inScope = new Set(profiles);
+  const current = known ?? await mirrorRowsOfTx(c, ws, values, profiles);
+  const old = [...new Set(current.filter((x) => inScope.has(x.profileId) || idKeys.has(`${x.kind}\u0001${x.value}`)).map((x) => key(x.kind, x.value, x.profileId)))];
   const fresh = new Set(rows.map((r) => key(r.kind, r.value, r.profileId)));
   if (old.length === fresh.size && old.every((x) => fresh.has(x))) return false;
   const keys = rows.map((r) => `${r.kind}\u0001${r.value}`);
@@ -108,18 +92,38 @@ export async function replaceMirrorRows(c: DuckDBConnection, ws: string, profile
   return true;
 }
 
-/** Mirror profiles holding any of these identifiers. */
-export async function mirrorProfilesOf(db: EventStoreDb, ws: string, ids: Array<{ kind: string; value: string }>): Promise<string[]> {
-  if (!ids.length) return [];
+/** mirrorRowsOf on a transaction's connection. */
+async function mirrorRowsOfTx(c: DuckDBConnection, ws: string, values: string[], profiles: string[]): Promise<MirrorRow[]> {
+  const q = mirrorRowsSql(ws, values, profiles);
+  if (!q) return [];
+  const r = await c.runAndReadAll(q.sql, q.params.values);
+  return (r.getRowObjectsJS() as Array<{ kind: string; value: string; profile_id: string }>).map((x) => ({ kind: x.kind, value: x.value, profileId: x.profile_id }));
+}
+
+function mirrorRowsSql(ws: string, values: string[], profiles: string[]): { sql: string; params: Params } | null {
+  const vs = [...new Set(values)];
+  if (!vs.length && !profiles.length) return null;
   const p = new Params();
-  // The lookup by value alone (a materialized CTE: the index answers an IN only when it is the scan's one filter), then the rest.
-  const r = await db.read<{ profile_id: string }>(
-    `with x as materialized (select workspace_id, kind, value, profile_id from profile_identities where value in ${p.inList([...new Set(ids.map((i) => i.value))])})
-     select distinct profile_id from x where workspace_id = ${p.add(ws)}
-       and kind || chr(1) || value in (select unnest(${p.list(ids.map((i) => `${i.kind}\u0001${i.value}`))}))`,
-    p.values,
-  );
-  return r.map((x) => x.profile_id);
+  // Each lookup a materialized CTE (the index answers an IN only when it is the scan's one filter), then the rest.
+  const parts: string[] = [];
+  const ctes: string[] = [];
+  if (vs.length) {
+    ctes.push(`bv as materialized (select workspace_id, kind, value, profile_id from profile_identities where value in ${p.inList(vs)})`);
+    parts.push('select * from bv');
+  }
+  if (profiles.length) {
+    ctes.push(`bp as materialized (select workspace_id, kind, value, profile_id from profile_identities where profile_id in ${p.inList(profiles)})`);
+    parts.push('select * from bp');
+  }
+  return { sql: `with ${ctes.join(', ')} select distinct kind, value, profile_id from (${parts.join(' union all ')}) where workspace_id = ${p.add(ws)}`, params: p };
+}
+
+/** The mirror rows of the workspace holding any of these values, or of any of these profiles (by index). */
+export async function mirrorRowsOf(db: EventStoreDb, ws: string, values: string[], profiles: string[]): Promise<MirrorRow[]> {
+  const q = mirrorRowsSql(ws, values, profiles);
+  if (!q) return [];
+  const r = await db.read<{ kind: string; value: string; profile_id: string }>(q.sql, q.params.values);
+  return r.map((x) => ({ kind: x.kind, value: x.value, profileId: x.profile_id }));
 }
 
 /** The scope of some profiles from their mirror rows (the rows just written to the mirror). */
