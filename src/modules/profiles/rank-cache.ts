@@ -17,8 +17,8 @@ import { PROFILE_ORDER, qcutBin, rescoreStatements, rfmSegment } from './rfm.ts'
  *
  * The arrays live with the DuckDB writer connection (one process owns an event store). They are
  * rebuilt after every full rescoring, dropped by `forgetRanks` when a transaction that changed
- * them fails, and checked against the table's buyer counts on every pass (a mismatch: full
- * rescoring and rebuild). Above `MAX_INCREMENTAL` profiles in a scope, the full rescoring runs.
+ * them fails, and checked against the table's buyer counts (after every rescoreScope; after
+ * scoreScope's rows at most every 10 s: checkRanksSoon; a mismatch: full rescoring and rebuild). Above `MAX_INCREMENTAL` profiles in a scope, the full rescoring runs.
  */
 
 /** One ranked row: the value (integers for R, F, M: days, orders, cents; the price for the band) and the tie-break. */
