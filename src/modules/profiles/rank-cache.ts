@@ -13,7 +13,7 @@ import { PROFILE_ORDER, qcutBin, rescoreStatements, rfmSegment } from './rfm.ts'
  * with their new values (binary search), and only rows whose bin can have changed are looked at:
  * a row outside S moves by at most |S| ranks and each bin boundary (the last rank of bin k,
  * 1 + ⌊k(n−1)/q⌋) by at most |S|, so a row can only change bin within 2|S| ranks of a boundary.
- * Those rows, and S's own rows, are written with one UPDATE each for RFM and the price band.
+ * Those rows (and S's own, unless they carry their scores in their insert) are written with one UPDATE.
  *
  * The arrays live with the DuckDB writer connection (one process owns an event store). They are
  * rebuilt after every full rescoring, dropped by `forgetRanks` when a transaction that changed
@@ -229,36 +229,24 @@ function scoresOf(ranks: WorkspaceRanks, p: string): Scores {
   return s;
 }
 
+/** Writes the current scores of the rows whose RFM scores or price band changed (one UPDATE: every score of each row, from the arrays). */
 async function writeScores(c: DuckDBConnection, ranks: WorkspaceRanks, rfmDirty: Iterable<string>, bandDirty: Iterable<string>) {
-  const ids = [...rfmDirty];
-  if (ids.length) {
-    const rs: number[] = [], fs: number[] = [], ms: number[] = [], segs: string[] = [];
-    for (const p of ids) {
-      const x = scoresOf(ranks, p);
-      rs.push(x.r!);
-      fs.push(x.f!);
-      ms.push(x.m!);
-      segs.push(x.segment!);
-    }
-    const u = new Params();
-    await c.run(
-      `update computed_traits t set r_score = s.r, f_score = s.f, m_score = s.m, rfm_cell = s.r::varchar || s.f::varchar || s.m::varchar, rfm_segment = s.seg
-       from (select unnest(${u.list(ids)}) as profile_id, unnest(${u.ints(rs)}::tinyint[]) as r, unnest(${u.ints(fs)}::tinyint[]) as f,
-         unnest(${u.ints(ms)}::tinyint[]) as m, unnest(${u.list(segs)}) as seg) s
-       where ${profileIn(u, ids, 't')} and t.profile_id = s.profile_id`,
-      u.values,
-    );
+  const ids = [...new Set([...rfmDirty, ...bandDirty])];
+  if (!ids.length) return;
+  const cols: Array<Array<string | null>> = [[], [], [], [], [], []];
+  for (const p of ids) {
+    const x = scoresOf(ranks, p);
+    [x.r, x.f, x.m, x.cell, x.segment, x.band].forEach((v, i) => cols[i]!.push(v === null ? null : String(v)));
   }
-  const bids = [...bandDirty];
-  if (bids.length) {
-    const u = new Params();
-    await c.run(
-      `update computed_traits t set price_band = s.band
-       from (select unnest(${u.list(bids)}) as profile_id, unnest(${u.list(bids.map((p) => BANDS[ranks.band.byProfile.get(p)!.bin - 1]!))}) as band) s
-       where ${profileIn(u, bids, 't')} and t.profile_id = s.profile_id`,
-      u.values,
-    );
-  }
+  const u = new Params();
+  await c.run(
+    `update computed_traits t set r_score = s.r, f_score = s.f, m_score = s.m, rfm_cell = s.cell, rfm_segment = s.seg, price_band = s.band
+     from (select unnest(${u.list(ids)}) as profile_id, unnest(${u.list(cols[0]!)})::tinyint as r, unnest(${u.list(cols[1]!)})::tinyint as f,
+       unnest(${u.list(cols[2]!)})::tinyint as m, unnest(${u.list(cols[3]!)}) as cell, unnest(${u.list(cols[4]!)}) as seg, unnest(${u.list(cols[5]!)}) as band) s
+     where ${profileIn(u, ids, 't')} and t.profile_id = s.profile_id`,
+    u.values,
+    u.types,
+  );
 }
 
 async function rescoreScopeWith(c: DuckDBConnection, ws: string, profiles: string[], ranks: WorkspaceRanks) {
