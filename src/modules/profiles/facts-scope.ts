@@ -1,6 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { orderLinesOf } from '../events/index.ts';
 import { Params } from './params.ts';
+import { cmpUtf8 } from './collation.ts';
 import { SOCIAL_EVENTS, candColumns, factsSelect, scopeCand, type FactsQuery, type Scope } from './facts.ts';
 import { stageHistory, type StageChange } from './lifecycle.ts';
 
@@ -256,19 +257,6 @@ function round4(x: number): number {
   const m = x * 10_000;
   const v = (Math.sign(m) * Math.round(Math.abs(m))) / 10_000;
   return Number.isFinite(v) ? v : x;
-}
-
-/** UTF-16 code unit adjusted so that comparing code units orders strings as UTF-8 bytes (DuckDB's binary collation). */
-const unit = (c: number) => (c >= 0xd800 && c < 0xe000 ? c + 0x2000 : c >= 0xe000 ? c - 0x800 : c);
-export function cmpUtf8(a: string, b: string): number {
-  if (a === b) return 0;
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x !== y) return unit(x) - unit(y);
-  }
-  return a.length - b.length;
 }
 
 /** The top five interests of a kind as topCte orders them: weight (rounded to 4 places) descending, then name. */

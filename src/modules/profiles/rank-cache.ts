@@ -1,5 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { Params, profileIn } from './params.ts';
+import { cmpUtf8 } from './collation.ts';
 import { PROFILE_ORDER, qcutBin, rescoreStatements, rfmSegment } from './rfm.ts';
 
 /**
@@ -38,20 +39,8 @@ export const MAX_INCREMENTAL = 2000;
 
 const caches = new WeakMap<DuckDBConnection, Map<string, WorkspaceRanks>>();
 
-/** UTF-16 code unit adjusted so that comparing code units orders strings as UTF-8 bytes (DuckDB's binary collation). */
-const unit = (c: number) => (c >= 0xd800 && c < 0xe000 ? c + 0x2000 : c >= 0xe000 ? c - 0x800 : c);
-function cmpStr(a: string, b: string): number {
-  if (a === b) return 0;
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x !== y) return unit(x) - unit(y);
-  }
-  return a.length - b.length;
-}
 /** NULLS LAST, as DuckDB orders ascending. */
-const cmpNullable = (a: string | null, b: string | null) => (a === null ? (b === null ? 0 : 1) : b === null ? -1 : cmpStr(a, b));
+const cmpNullable = (a: string | null, b: string | null) => (a === null ? (b === null ? 0 : 1) : b === null ? -1 : cmpUtf8(a, b));
 
 /** The order of rescoreStatements: value, then (user_id is null), user_id, anonymous_id, profile_id. */
 function cmp(a: Entry, b: Entry): number {
@@ -59,7 +48,7 @@ function cmp(a: Entry, b: Entry): number {
   const an = a.userId === null ? 1 : 0;
   const bn = b.userId === null ? 1 : 0;
   if (an !== bn) return an - bn;
-  return cmpNullable(a.userId, b.userId) || cmpNullable(a.anonymousId, b.anonymousId) || cmpStr(a.profileId, b.profileId);
+  return cmpNullable(a.userId, b.userId) || cmpNullable(a.anonymousId, b.anonymousId) || cmpUtf8(a.profileId, b.profileId);
 }
 
 /** Index of the first entry not before `e`. */
