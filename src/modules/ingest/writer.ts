@@ -200,7 +200,7 @@ export class IngestWriter {
     return this.queue.length;
   }
 
-  private lastWriteAt = 0;
+  private lastWriteAt = -Infinity;
 
   /**
    * True while requests wait for or are in a commit, or one arrived in the last BUSY_GRACE_MS:
