@@ -6,8 +6,8 @@ import { eventStoreCursor } from '../modules/events/index.ts';
 import { getCursor } from '../modules/ingest/index.ts';
 import { getWorkspace } from '../modules/workspaces/index.ts';
 import {
-  ProfileSettingsSchema, createTraitsIndexes, dayNumber, dropAllTraitsIndexes, getChurnModel, purchaseDaysSql, putChurnModel, putRun, rebuildSocialActions, scopeFromRows, scopeOf, stageHistory, writeTraits,
-  type ChurnMetrics, type ChurnModel, type MirrorRow, type ProfileSettings, type Scope, type StageChange, type WriteTraitsOptions,
+  ProfileSettingsSchema, createTraitsIndexes, dropAllTraitsIndexes, getChurnModel, lifecycleHistories, putChurnModel, putRun, rebuildSocialActions, scopeFromRows, scopeOf, writeTraits,
+  type ChurnMetrics, type ChurnModel, type MirrorRow, type ProfileSettings, type WriteTraitsOptions,
 } from '../modules/profiles/index.ts';
 import { refreshMirrorFull, latestUnmerge } from './traits-identities.ts';
 import { trainChurnModel } from './traits-churn.ts';
@@ -114,7 +114,7 @@ export async function recomputeAllUnlocked(op: SqlRunner, es: EventStoreDb, o: R
     await rebuildSocialActions(c, ws);
     done('social actions');
     phase('lifecycle');
-    const history = await lifecycleFor(c, ws, asOf, null, settings);
+    const history = await lifecycleHistories(c, { ws, asOf, scope: null, settings });
     done('lifecycle');
     phase('traits');
     let tm = Date.now();
@@ -149,22 +149,9 @@ export async function recomputeProfiles(
   o: WriteTraitsOptions & { mirror?: MirrorRow[] } = {},
 ): Promise<void> {
   if (!profiles.length) return;
-  // The scope's ids: from the mirror rows the caller just wrote, else read from the mirror (the facts
-  // query also needs the other user ids on the scope's anonymous events).
-  const scope = o.mirror && !o.sqlFacts ? scopeFromRows(profiles, o.mirror) : await scopeOf(c, ws, profiles, !!o.sqlFacts);
+  // The scope's ids: from the mirror rows the caller just wrote, else read from the mirror.
+  const scope = o.mirror ? scopeFromRows(profiles, o.mirror) : await scopeOf(c, ws, profiles);
   o.mark?.('scope');
   // The scope's lifecycle history comes with its facts (computed in JS: profiles/facts-scope.ts).
   await writeTraits(c, { ws, asOf, scope, settings }, null, model, o);
-}
-
-/** The lifecycle stage changes of the scope's buyers, from their purchase days. */
-async function lifecycleFor(c: DuckDBConnection, ws: string, asOf: string, scope: Scope | null, settings: ProfileSettings): Promise<Map<string, StageChange[]>> {
-  const q = purchaseDaysSql({ ws, asOf, scope, settings });
-  const r = await c.runAndReadAll(q.sql, q.params.values);
-  const out = new Map<string, StageChange[]>();
-  const end = dayNumber(asOf);
-  for (const row of r.getRowObjectsJS() as Array<{ profile_id: string; days: string[] }>) {
-    out.set(row.profile_id, stageHistory(row.days.map(dayNumber), end, settings.lifecycle));
-  }
-  return out;
 }

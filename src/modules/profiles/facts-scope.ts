@@ -79,7 +79,6 @@ export function quantileCont(sorted: readonly number[], q: number): number {
  */
 export async function scopeAggregates(c: DuckDBConnection, q: FactsQuery & { scope: Scope }): Promise<ProfileAggregates[]> {
   const scope = q.scope;
-  if (!scope.mirror) throw new Error('scopeAggregates needs the scope mirror rows');
   // base: one row per profile with mirror rows; its user / anonymous id is the least of each kind.
   const owner = new Map<string, string>();
   const out = new Map<string, { agg: ProfileAggregates; evs: Ev[] }>();

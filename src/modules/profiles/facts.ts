@@ -4,7 +4,7 @@ import type { ProfileSettings } from './settings.ts';
 /**
  * The per-profile facts as of the end of a day, as one SQL query over the event store's log
  * (`events`, `order_lines`: the event store's published schema) and the identity mirror
- * (`profile_identities`). One row per profile of the scope, with the columns of computed_traits
+ * (`profile_identities`). One row per profile of the workspace (a scope: facts-scope.ts), with the columns of computed_traits
  * except the workspace-relative ones (RFM scores, price band), lifecycle and churn.
  *
  * An event belongs to the profile of its userId, else of its anonymousId (docs/profiles.md).
@@ -16,7 +16,7 @@ export interface FactsQuery {
   ws: string;
   /** The as-of day (YYYY-MM-DD): events before the end of this day (UTC) count. */
   asOf: string;
-  /** The profiles to compute, with their raw ids (from the mirror; events are found by them); null = all. */
+  /** The profiles to compute, with their raw ids (from the mirror; events are found by them); null = all (facts-scope.ts computes a scope). */
   scope: Scope | null;
   settings: ProfileSettings;
   /** 'features': only what the churn model needs (no interests, prices, gaps). */
@@ -42,14 +42,8 @@ export const SOCIAL_EVENTS = ['Product Shared', 'Invite Sent', 'Invite Accepted'
 
 export interface Scope {
   profiles: string[]; userIds: string[]; anonymousIds: string[];
-  /** The mirror rows of the profiles (user_id / anonymous_id identities), when known (facts-scope.ts needs them). */
-  mirror?: Array<{ kind: string; value: string; profileId: string }>;
-  /**
-   * The other userIds on the scope's anonymousIds' events (their mirror rows decide who owns those
-   * events). When given, the query reads only the mirror rows of these ids instead of joining the
-   * whole mirror (scopeOf fills it).
-   */
-  otherUserIds?: string[];
+  /** The mirror rows of the profiles (user_id / anonymous_id identities). */
+  mirror: Array<{ kind: string; value: string; profileId: string }>;
 }
 
 export interface Built { ctes: string[]; select: string; params: Params }
@@ -108,8 +102,8 @@ export function scopeCand(scope: Scope, p: Params, ws: string, cutoff: string, c
 }
 
 /**
- * The CTEs up to `evs` (the scope's events with their profile): the index lookups of a scope,
- * `base` (one row per profile with its user / anonymous id), `cand`, `evs`.
+ * The CTEs up to `evs` (the workspace's events with their profile): `base` (one row per profile
+ * with its user / anonymous id), `cand`, `evs`.
  */
 function sourceCtes(q: FactsQuery, mode: 'all' | 'features' | 'days', p: Params): Source {
   const cutoffMs = Date.parse(q.asOf + 'T00:00:00Z') + DAY;
@@ -117,39 +111,19 @@ function sourceCtes(q: FactsQuery, mode: 'all' | 'features' | 'days', p: Params)
   const ws = p.add(q.ws);
   const cutoff = `${p.add(iso(cutoffMs))}::timestamptz`;
   const at = (daysBefore: number) => `${p.add(iso(cutoffMs - daysBefore * DAY))}::timestamptz`;
-  // Scoped: rows found by an ART index lookup. DuckDB answers `col in (constants)` from the index
-  // only when that is the scan's one pushed-down filter, so the lookup is a materialized CTE (filters
-  // are not pushed into it) and the workspace / time / other filters apply to its result.
-  const lookups: string[] = [];
-  let idRows = `select profile_id, kind, value from profile_identities where workspace_id = ${ws}`;
-  let mirror = 'profile_identities';
-  const candCols = candColumns(mode, false);
-  const candFrom = `from events e where e.workspace_id = ${ws} and e.ts < ${cutoff}`;
-  let cand = `select ${candCols} ${candFrom}`;
-  if (q.scope) {
-    lookups.push(`pi_scope as materialized (select profile_id, kind, value, workspace_id from profile_identities where profile_id in ${p.inList(q.scope.profiles)})`);
-    idRows = `select profile_id, kind, value from pi_scope where workspace_id = ${ws}`;
-    if (q.scope.otherUserIds) {
-      // Every id on the scope's events: its userIds and anonymousIds, and the other userIds on its anonymous events.
-      const ids = [...new Set([...q.scope.userIds, ...q.scope.anonymousIds, ...q.scope.otherUserIds])];
-      lookups.push(`pi_ids as materialized (select kind, value, profile_id, workspace_id from profile_identities where value in ${p.inList(ids)})`);
-      mirror = 'pi_ids';
-    }
-    const sc = scopeCand(q.scope, p, ws, cutoff, candCols);
-    lookups.push(...sc.lookups);
-    cand = sc.cand ?? `select ${candCols} ${candFrom} and false`;
-  }
+  // A scope's facts are computed in JS (facts-scope.ts, from this query's pieces: scopeCand, factsSelect).
+  if (q.scope) throw new Error('the facts query covers a whole workspace (a scope: facts-scope.ts)');
+  const cand = `select ${candColumns(mode, false)} from events e where e.workspace_id = ${ws} and e.ts < ${cutoff}`;
   const ctes = [
-    ...lookups,
     `base as (
       select profile_id, min(value) filter (where kind = 'user_id') as user_id, min(value) filter (where kind = 'anonymous_id') as anonymous_id
-      from (${idRows}) group by profile_id)`,
+      from profile_identities where workspace_id = ${ws} group by profile_id)`,
     `cand as (${cand})`,
     `evs as materialized (
       select c.seq, c.event, c.ts, c.message_id, c.props, coalesce(u.profile_id, a.profile_id) as profile_id
       from cand c
-      left join ${mirror} u on u.workspace_id = ${ws} and u.kind = 'user_id' and u.value = c.user_id
-      left join ${mirror} a on a.workspace_id = ${ws} and a.kind = 'anonymous_id' and a.value = c.anonymous_id
+      left join profile_identities u on u.workspace_id = ${ws} and u.kind = 'user_id' and u.value = c.user_id
+      left join profile_identities a on a.workspace_id = ${ws} and a.kind = 'anonymous_id' and a.value = c.anonymous_id
       where coalesce(u.profile_id, a.profile_id) in (select profile_id from base))`,
   ];
   return { ctes, ws, cutoff, at };
@@ -296,7 +270,7 @@ export function factsSelect(p: Params, ws: string, asOfDay: string, all: boolean
  * first five by `wt desc, <col>` (NaN first, nulls last, as that order by puts them), as JSON.
  * A top-5 `min_by` on a key giving that order, not an ordered `list` (which sorts every group whole).
  */
-export function topCte(col: 'category' | 'brand', out: string, ranked: string): string {
+function topCte(col: 'category' | 'brand', out: string, ranked: string): string {
   const key = `{'n': wt is null, 'nan': not coalesce(isnan(wt), false), 'w': -wt, 'c': ${col}}`;
   return `${out} as (
     select profile_id, to_json(min_by({'name': ${col}, 'weight': wt}, ${key}, 5)) as ${out}

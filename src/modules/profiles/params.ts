@@ -33,12 +33,6 @@ export class Params {
     this.bound.push(TEXT_LISTS);
     return `$${this.values.length}::varchar[][]`;
   }
-  /** A list of numbers (cast it in the SQL). */
-  ints(v: number[]): string {
-    this.values.push(listValue(v));
-    this.bound.push(undefined);
-    return `$${this.values.length}`;
-  }
   /**
    * `(…)` for `col in (…)`: one parameter per value up to IN_LIST_MAX values, so DuckDB sees a
    * constant IN filter and answers it from an ART index on the column (event-store migration 6);

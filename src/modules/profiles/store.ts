@@ -137,34 +137,16 @@ export function scopeFromRows(profiles: string[], rows: MirrorRow[]): Scope {
   };
 }
 
-/**
- * The scope of some profiles: their raw ids as the mirror (on this connection) has them now, with
- * (`others`) the other userIds on their anonymous events, which the facts query needs.
- */
-export async function scopeOf(c: DuckDBConnection, ws: string, profiles: string[], others = true): Promise<Scope> {
+/** The scope of some profiles: their raw ids as the mirror (on this connection) has them now. */
+export async function scopeOf(c: DuckDBConnection, ws: string, profiles: string[]): Promise<Scope> {
   const p = new Params();
   const r = await c.runAndReadAll(
     // Index lookups as materialized CTEs (see facts.ts), then the workspace filter.
     `with x as materialized (select kind, value, profile_id, workspace_id from profile_identities where profile_id in ${p.inList(profiles)})
-     select kind, value, profile_id from x where workspace_id = ${p.add(ws)} order by kind, value`,
+     select kind, value, profile_id from x where workspace_id = ${p.add(ws)}`,
     p.values,
   );
-  const rows = (r.getRowObjectsJS() as Array<{ kind: string; value: string; profile_id: string }>).map((x) => ({ kind: x.kind, value: x.value, profileId: x.profile_id }));
-  const scope = scopeFromRows(profiles, rows);
-  if (!others) return scope;
-  // The userIds on the scope's anonymous events that are not the scope's (events found by index).
-  let otherUserIds: string[] = [];
-  if (scope.anonymousIds.length) {
-    const o = new Params();
-    const x = await c.runAndReadAll(
-      `with x as materialized (select user_id, workspace_id from events where anonymous_id in ${o.inList(scope.anonymousIds)})
-       select distinct user_id from x where workspace_id = ${o.add(ws)} and user_id is not null`,
-      o.values,
-    );
-    const mine = new Set(scope.userIds);
-    otherUserIds = ((x.getColumnsJS()[0] ?? []) as string[]).filter((u) => !mine.has(u));
-  }
-  return { ...scope, otherUserIds };
+  return scopeFromRows(profiles, (r.getRowObjectsJS() as Array<{ kind: string; value: string; profile_id: string }>).map((x) => ({ kind: x.kind, value: x.value, profileId: x.profile_id })));
 }
 
 /** The influence columns of computed_traits (influence.ts writes them). */
@@ -189,6 +171,16 @@ function rankInput(a: ProfileAggregates, asOf: string): RankInput {
   };
 }
 
+/** The lifecycle stage changes of the buyers of a facts query's scope (null: the workspace), from their purchase days. */
+export async function lifecycleHistories(c: DuckDBConnection, q: FactsQuery): Promise<Map<string, StageChange[]>> {
+  const d = purchaseDaysSql(q);
+  const r = await c.runAndReadAll(d.sql, d.params.values);
+  const end = dayNumber(q.asOf);
+  const out = new Map<string, StageChange[]>();
+  for (const x of r.getRowObjectsJS() as Array<{ profile_id: string; days: string[] }>) out.set(x.profile_id, stageHistory(x.days.map(dayNumber), end, q.settings.lifecycle));
+  return out;
+}
+
 export interface WriteTraitsOptions {
   /**
    * What the pass can have changed in the influence traits (influence.ts, `influenceChanges`):
@@ -196,8 +188,6 @@ export interface WriteTraitsOptions {
    * run; 'counts': the graph is kept (no edges recomputed, no PageRank); 'all' (default): the step.
    */
   influence?: 'none' | 'counts' | 'all';
-  /** Compute a scope's facts with the facts query instead of in JS (tests compare the two). */
-  sqlFacts?: boolean;
   /** Called after each phase (timings). */
   mark?: (phase: string) => void;
 }
@@ -213,16 +203,11 @@ export interface WriteTraitsOptions {
 export async function writeTraits(c: DuckDBConnection, q: FactsQuery, history: Map<string, StageChange[]> | null, model: ChurnModel | null, o: WriteTraitsOptions = {}): Promise<void> {
   const mark = o.mark ?? (() => undefined);
   // A scope's facts computed in JS from its events (facts-scope.ts), the lifecycle history with them.
-  const aggs = q.scope && !o.sqlFacts ? await scopeAggregates(c, { ...q, scope: q.scope }) : null;
+  const aggs = q.scope ? await scopeAggregates(c, { ...q, scope: q.scope }) : null;
   if (aggs) mark('facts read');
   if (!history) {
     if (aggs) history = new Map(aggs.filter((a) => a.history.length).map((a) => [a.profileId, a.history]));
-    else {
-      const d = purchaseDaysSql(q);
-      const r = await c.runAndReadAll(d.sql, d.params.values);
-      const end = dayNumber(q.asOf);
-      history = new Map((r.getRowObjectsJS() as Array<{ profile_id: string; days: string[] }>).map((x) => [x.profile_id, stageHistory(x.days.map(dayNumber), end, q.settings.lifecycle)]));
-    }
+    else history = await lifecycleHistories(c, q);
   }
   const keep = !!(o.influence === 'none' && q.scope);
   const d = new Params();
@@ -245,28 +230,19 @@ export async function writeTraits(c: DuckDBConnection, q: FactsQuery, history: M
   }
   a.closeSync();
   mark('traits delete');
-  const b = aggs ? null : factsParts({ ...q, parts: 'all' });
-  const p = b ? b.params : new Params();
-  const churn = (p: Params) => (model ? `case when f.orders > 0 then ${churnSql(model, (v) => `${p.add(v)}::double`)} end` : 'null::double');
-  const ctes: string[] = [];
-  let kept = '';
-  let keptJoin = '';
-  if (keep && !aggs) {
+  // Kept influence columns, as text by profile (exact for every type), carried into the insert.
+  let kept: KeptColumns | null = null;
+  if (keep) {
     const cols = del.getColumnsJS();
-    const lists = [0, ...INFLUENCE_COLS.map((_, i) => i + 1)].map((i) => p.list(((cols[i] ?? []) as Array<string | null>) as string[]));
-    ctes.push(`kept as (select unnest(${lists[0]}) as profile_id, ${INFLUENCE_COLS.map(([k, t], i) => `unnest(${lists[i + 1]})::${t} as ${k}`).join(', ')})`);
-    kept = `, ${INFLUENCE_COLS.map(([k]) => `kept.${k}`).join(', ')}`;
-    keptJoin = 'left join kept on kept.profile_id = f.profile_id';
+    const rows = new Map<string, Array<string | null>>();
+    ((cols[0] ?? []) as string[]).forEach((pid, r) => rows.set(pid, INFLUENCE_COLS.map((_, i) => (cols[i + 1]?.[r] ?? null) as string | null)));
+    kept = { cols: INFLUENCE_COLS, rows };
   }
+  const churn = (p: Params) => (model ? `case when f.orders > 0 then ${churnSql(model, (v) => `${p.add(v)}::double`)} end` : 'null::double');
   let scored = false;
   if (aggs) {
-    const carried: KeptColumns[] = [];
-    if (keep) {
-      const cols = del.getColumnsJS();
-      const rows = new Map<string, Array<string | null>>();
-      ((cols[0] ?? []) as string[]).forEach((pid, r) => rows.set(pid, INFLUENCE_COLS.map((_, i) => (cols[i + 1]?.[r] ?? null) as string | null)));
-      carried.push({ cols: INFLUENCE_COLS, rows });
-    }
+    const p = new Params();
+    const carried: KeptColumns[] = kept ? [kept] : [];
     // The RFM scores and price band of the new rows, from the rank arrays (rank-cache.ts), written with them.
     const scores = await scoreScope(c, q.ws, q.scope!.profiles, aggs.map((a) => rankInput(a, q.asOf)));
     if (scores) {
@@ -277,14 +253,16 @@ export async function writeTraits(c: DuckDBConnection, q: FactsQuery, history: M
     mark('rescore');
     await c.run(insertAggregatesSql(q, aggs, p, churn, carried), p.values, p.types);
   } else {
+    const b = factsParts({ ...q, parts: 'all' });
+    const p = b.params;
     const lc = `lc as (select profile_id, arg_max(stage, day) as stage, max(day) as since from lifecycle_history
       where workspace_id = ${p.add(q.ws)} group by profile_id)`;
     await c.run(
       `insert into computed_traits by name
-       with ${[...b!.ctes, lc, ...ctes].join(',\n')}
+       with ${[...b.ctes, lc].join(',\n')}
        select f.* exclude (lifecycle_stage), coalesce(lc.stage, f.lifecycle_stage) as lifecycle_stage, lc.since as lifecycle_since,
-         ${churn(p)} as churn_probability${kept}
-       from (${b!.select}) f left join lc on lc.profile_id = f.profile_id ${keptJoin}`,
+         ${churn(p)} as churn_probability
+       from (${b.select}) f left join lc on lc.profile_id = f.profile_id`,
       p.values,
     );
   }
