@@ -11,14 +11,25 @@ import {
  *  - holdout: features at T−H, label = no order in (T−H, T]; AUC of the model and of recency alone;
  *  - the model kept (and used to score every buyer at T) is refitted on the holdout window, the
  *    latest one fully observed.
+ * Two facts queries: the features at T−H give the training labels too (a buyer at T−2H ordered
+ * again when its last order at T−H is after T−2H), and the holdout labels come from the buyers'
+ * purchase days at T (`daysAtAsOf`: purchaseDays, which the recompute reads for the lifecycle
+ * history anyway): the same orders (cancellations as of the label day) as a facts query at T.
  */
-export async function trainChurnModel(es: EventStoreDb, ws: string, asOf: string, settings: ProfileSettings): Promise<{ model: ChurnModel | null; metrics: ChurnMetrics }> {
+export async function trainChurnModel(
+  es: EventStoreDb, ws: string, asOf: string, settings: ProfileSettings, daysAtAsOf: ReadonlyMap<string, readonly string[]>,
+): Promise<{ model: ChurnModel | null; metrics: ChurnMetrics }> {
   const h = settings.churn.horizonDays;
   const t = dayNumber(asOf);
   const c1 = isoDay(t - 2 * h);
   const c2 = isoDay(t - h);
-  const train = await labelled(es, ws, c1, c2, settings);
-  const test = await labelled(es, ws, c2, asOf, settings);
+  const atC1 = await buyersAt(es, ws, c1, settings);
+  const atC2 = await buyersAt(es, ws, c2, settings);
+  // Ordered again after a cutoff day (a last order after the end of that day); 0 = came back, 1 = churned.
+  const c1End = (dayNumber(c1) + 1) * 86_400_000;
+  const lastAtC2 = new Map(atC2.ids.map((id, i) => [id, atC2.lastOrderMs[i]!]));
+  const train = { ...atC1, y: atC1.ids.map((id) => ((lastAtC2.get(id) ?? -Infinity) >= c1End ? 0 : 1)) };
+  const test = { ...atC2, y: atC2.ids.map((id) => ((daysAtAsOf.get(id) ?? []).some((d) => d > c2) ? 0 : 1)) };
   const names = CHURN_FEATURES.map((f) => f.name);
   const rate = (y: number[]) => (y.length ? y.reduce((a, b) => a + b, 0) / y.length : null);
   const metrics: ChurnMetrics = {
@@ -48,24 +59,18 @@ export async function trainChurnModel(es: EventStoreDb, ws: string, asOf: string
   return { model, metrics };
 }
 
-/** Buyers at `cutoff` with their features, and whether they ordered again by `labelDay` (0) or not (1). */
-async function labelled(es: EventStoreDb, ws: string, cutoff: string, labelDay: string, settings: ProfileSettings) {
+/** Buyers at `cutoff` (by profile id) with their features, days since and time of their last order. */
+async function buyersAt(es: EventStoreDb, ws: string, cutoff: string, settings: ProfileSettings) {
   const f = factsSql({ ws, asOf: cutoff, scope: null, settings, parts: 'features' });
-  const rows = await es.read<Record<string, number> & { profile_id: string; days_since_last_order: number }>(
-    `select profile_id, days_since_last_order, ${CHURN_FEATURES.map((c, i) => `(${c.sql})::double as f${i}`).join(', ')}
+  const rows = await es.read<Record<string, number> & { profile_id: string; days_since_last_order: number; last_ms: number }>(
+    `select profile_id, days_since_last_order, epoch_ms(last_order_at) as last_ms, ${CHURN_FEATURES.map((c, i) => `(${c.sql})::double as f${i}`).join(', ')}
      from (${f.sql}) where orders > 0 order by profile_id`,
     f.params.values,
   );
-  const l = factsSql({ ws, asOf: labelDay, scope: null, settings, parts: 'features' });
-  const cutoffEnd = new Date((dayNumber(cutoff) + 1) * 86_400_000).toISOString();
-  const again = await es.read<{ profile_id: string }>(
-    `select profile_id from (${l.sql}) where last_order_at >= $${l.params.values.length + 1}::timestamptz`,
-    [...l.params.values, cutoffEnd],
-  );
-  const back = new Set(again.map((r) => r.profile_id));
   return {
+    ids: rows.map((r) => r.profile_id),
     x: rows.map((r) => CHURN_FEATURES.map((_, i) => r[`f${i}`]!)),
-    y: rows.map((r) => (back.has(r.profile_id) ? 0 : 1)),
     recency: rows.map((r) => r.days_since_last_order),
+    lastOrderMs: rows.map((r) => Number(r.last_ms)),
   };
 }

@@ -6,7 +6,7 @@ import { eventStoreCursor } from '../modules/events/index.ts';
 import { getCursor } from '../modules/ingest/index.ts';
 import { getWorkspace } from '../modules/workspaces/index.ts';
 import {
-  ProfileSettingsSchema, createTraitsIndexes, dropAllTraitsIndexes, getChurnModel, lifecycleHistories, putChurnModel, putRun, rebuildSocialActions, scopeFromRows, scopeOf, writeTraits,
+  ProfileSettingsSchema, createTraitsIndexes, dropAllTraitsIndexes, getChurnModel, historiesFromDays, purchaseDays, putChurnModel, putRun, rebuildSocialActions, scopeFromRows, scopeOf, writeTraits,
   type ChurnMetrics, type ChurnModel, type MirrorRow, type ProfileSettings, type WriteTraitsOptions,
 } from '../modules/profiles/index.ts';
 import { refreshMirrorFull, latestUnmerge } from './traits-identities.ts';
@@ -99,10 +99,16 @@ export async function recomputeAllUnlocked(op: SqlRunner, es: EventStoreDb, o: R
   phase('identities');
   const identities = await refreshMirrorFull(op, es, ws, (n) => phase('identities', `${n}`));
   done('identities');
+  // The buyers' purchase days at the as-of day: the lifecycle history, and the churn holdout's labels.
+  phase('lifecycle');
+  const q = { ws, asOf, scope: null, settings };
+  const days = await es.write((c) => purchaseDays(c, q));
+  const history = historiesFromDays(days, q);
+  done('lifecycle');
   phase('churn model');
   let churn = o.retrainChurn ? null : await getChurnModel(es, ws, asOf);
   if (!churn) {
-    const trained = await trainChurnModel(es, ws, asOf, settings);
+    const trained = await trainChurnModel(es, ws, asOf, settings, days);
     await es.write((c) => putChurnModel(c, ws, asOf, trained.model, trained.metrics));
     churn = { asOf, trainedAt: new Date().toISOString(), ...trained };
   }
@@ -113,16 +119,13 @@ export async function recomputeAllUnlocked(op: SqlRunner, es: EventStoreDb, o: R
     phase('social actions');
     await rebuildSocialActions(c, ws);
     done('social actions');
-    phase('lifecycle');
-    const history = await lifecycleHistories(c, { ws, asOf, scope: null, settings });
-    done('lifecycle');
     phase('traits');
     let tm = Date.now();
     const mark = (p: string) => {
       traitsMs[p] = Date.now() - tm;
       tm = Date.now();
     };
-    await writeTraits(c, { ws, asOf, scope: null, settings }, history, churn.model, { mark });
+    await writeTraits(c, q, history, churn.model, { mark });
     const r = await c.runAndReadAll('select count(*)::integer as n, count(*) filter (where orders > 0)::integer as b from computed_traits where workspace_id = $1', [ws]);
     const row = r.getRowObjectsJS()[0] as { n: number; b: number };
     await putRun(c, { workspaceId: ws, asOf, live, settings, computedAt: new Date().toISOString(), profiles: row.n, ms: Date.now() - t0, mergesCheckedAt, seq });

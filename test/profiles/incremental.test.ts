@@ -8,7 +8,7 @@ import { projectBatch } from '../../src/flows/project-events.ts';
 import { recomputeAll } from '../../src/flows/traits-recompute.ts';
 import { traitsStep } from '../../src/flows/traits-incremental.ts';
 import { unmerge } from '../../src/modules/identity/index.ts';
-import { allTraits, getRun, LIFECYCLE_STAGES } from '../../src/modules/profiles/index.ts';
+import { allTraits, dayNumber, factsSql, getRun, isoDay, LIFECYCLE_STAGES } from '../../src/modules/profiles/index.ts';
 
 // A simulated world streamed in two halves: a full recompute after the first, incremental passes
 // (only the touched profiles) during the second, then the stored state must equal a fresh full
@@ -84,6 +84,30 @@ test('incremental passes during a stream of events agree exactly with a full rec
       assert.equal(r.lifecycleStage, last.get(r.profileId));
     } else assert.equal(r.lifecycleStage, 'prospect');
   }
+});
+
+test('the churn model\'s labels equal the facts at the label days (orders as of each label day, cancellations too)', async () => {
+  const r = await recomputeAll(t.engine.op, t.engine.es, { workspace: WS, asOf: AS_OF, retrainChurn: true });
+  const c = r.churn!;
+  const settings = (await getRun(t.engine.es, WS))!.settings;
+  // The definition, spelled out with the facts query: buyers at a cutoff that have no order in (cutoff, label day].
+  const churned = async (cutoff: string, labelDay: string) => {
+    const at = factsSql({ ws: WS, asOf: cutoff, scope: null, settings, parts: 'features' });
+    const buyers = (await t.engine.es.read<{ profile_id: string }>(`select profile_id from (${at.sql}) where orders > 0`, at.params.values)).map((x) => x.profile_id);
+    const later = factsSql({ ws: WS, asOf: labelDay, scope: null, settings, parts: 'features' });
+    const back = new Set((await t.engine.es.read<{ profile_id: string }>(
+      `select profile_id from (${later.sql}) where last_order_at >= $${later.params.values.length + 1}::timestamptz`,
+      [...later.params.values, isoDay(dayNumber(cutoff) + 1) + 'T00:00:00Z'])).map((x) => x.profile_id));
+    return { rows: buyers.length, rate: buyers.filter((b) => !back.has(b)).length / buyers.length };
+  };
+  const train = await churned(c.trainCutoff, c.holdoutCutoff);
+  const holdout = await churned(c.holdoutCutoff, AS_OF);
+  assert.ok(train.rows > 50 && holdout.rows > 50, JSON.stringify(c));
+  assert.ok(holdout.rate > 0 && holdout.rate < 1);
+  assert.deepEqual([c.trainRows, c.trainChurnRate, c.holdoutRows, c.holdoutChurnRate], [train.rows, train.rate, holdout.rows, holdout.rate]);
+  // The sim cancels some orders: the labels follow them.
+  const cancelled = await t.engine.es.read<{ n: number }>(`select count(*)::integer as n from events where event = 'Order Cancelled'`);
+  assert.ok(cancelled[0]!.n > 0);
 });
 
 test('a merge and its un-merge are picked up by the next incremental passes', async () => {

@@ -171,14 +171,24 @@ function rankInput(a: ProfileAggregates, asOf: string): RankInput {
   };
 }
 
-/** The lifecycle stage changes of the buyers of a facts query's scope (null: the workspace), from their purchase days. */
-export async function lifecycleHistories(c: DuckDBConnection, q: FactsQuery): Promise<Map<string, StageChange[]>> {
+/** The distinct purchase days (YYYY-MM-DD, ascending) of each buyer of a facts query's scope (null: the workspace) as of its day. */
+export async function purchaseDays(c: DuckDBConnection, q: FactsQuery): Promise<Map<string, string[]>> {
   const d = purchaseDaysSql(q);
   const r = await c.runAndReadAll(d.sql, d.params.values);
+  return new Map((r.getRowObjectsJS() as Array<{ profile_id: string; days: string[] }>).map((x) => [x.profile_id, x.days]));
+}
+
+/** The lifecycle stage changes of buyers from their purchase days as of `q.asOf`. */
+export function historiesFromDays(days: Map<string, string[]>, q: Pick<FactsQuery, 'asOf' | 'settings'>): Map<string, StageChange[]> {
   const end = dayNumber(q.asOf);
   const out = new Map<string, StageChange[]>();
-  for (const x of r.getRowObjectsJS() as Array<{ profile_id: string; days: string[] }>) out.set(x.profile_id, stageHistory(x.days.map(dayNumber), end, q.settings.lifecycle));
+  for (const [profileId, ds] of days) out.set(profileId, stageHistory(ds.map(dayNumber), end, q.settings.lifecycle));
   return out;
+}
+
+/** The lifecycle stage changes of the buyers of a facts query's scope (null: the workspace), from their purchase days. */
+export async function lifecycleHistories(c: DuckDBConnection, q: FactsQuery): Promise<Map<string, StageChange[]>> {
+  return historiesFromDays(await purchaseDays(c, q), q);
 }
 
 export interface WriteTraitsOptions {
