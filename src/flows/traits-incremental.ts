@@ -4,7 +4,7 @@ import type { EventStoreDb } from '../platform/eventstore/duckdb.ts';
 import { isAppError } from '../platform/errors.ts';
 import { getCursor } from '../modules/ingest/index.ts';
 import {
-  forgetRanks, getChurnModel, getRun, getTraitsCursor, influenceChanges, SOCIAL_ACTION_EVENTS, listRuns, mirrorRowsOf, refreshSocialActions, replaceMirrorRows, setMergesChecked, setTraitsCursor,
+  forgetRanks, getChurnModel, getRun, getTraitsCursor, influenceChanges, maySocialAction, listRuns, mirrorRowsOf, refreshSocialActions, replaceMirrorRows, setMergesChecked, setTraitsCursor,
   type ChurnModel, type TraitsRun,
 } from '../modules/profiles/index.ts';
 import { PROJECTOR } from './project-events.ts';
@@ -38,6 +38,8 @@ export interface TraitsStepOptions {
 const FULL_ABOVE = 100_000;
 const lastCheck = new WeakMap<EventStoreDb, number>();
 const notBefore = new WeakMap<EventStoreDb, number>();
+/** The traits cursor this process last committed, per event store. */
+const cursors = new WeakMap<EventStoreDb, number>();
 
 /** One incremental pass; returns the number of events it covered (0 when there was nothing to do or it is not time yet). */
 export async function traitsStep(op: SqlRunner, es: EventStoreDb, o: TraitsStepOptions = {}): Promise<number> {
@@ -72,25 +74,25 @@ function pass(op: SqlRunner, es: EventStoreDb, o: TraitsStepOptions): Promise<nu
       // Un-merges come from the API, not the event stream: picked up here.
       for (const ws of await listRuns(es)) await updateWorkspace(op, es, ws, [], today, null, mark);
     }
-    const cursor = await getTraitsCursor(es);
+    // The cursor as this process last committed it (the pass is its only writer), else as stored.
+    const cursor = cursors.get(es) ?? await getTraitsCursor(es);
     mark('range: cursor');
-    // The event store's position, as eventStoreCursor gives it but looking only past the cursor
-    // (the log is in seq order, so the zone maps skip the rest: `max(seq)` over the whole log
-    // costs ~20–30 ms at 11 M events).
-    const stored = (await es.read<{ s: number | null }>('select max(seq) as s from events where seq > $1', [cursor]))[0]?.s ?? cursor;
-    mark('range: stored');
     const projected = await getCursor(op, PROJECTOR);
     mark('range: projected');
+    // The event store's position, as eventStoreCursor gives it but looking only past the cursor (the
+    // log is in seq order, so the zone maps skip the rest: `max(seq)` over the whole log costs
+    // ~20–30 ms at 11 M events).
+    const stored = (await es.read<{ s: number | null }>('select max(seq) as s from events where seq > $1', [cursor]))[0]?.s ?? cursor;
+    mark('range: stored');
     if (stored - projected > (o.maxProjectorLag ?? 5000)) return 0;
-    const hi = Math.min(stored, projected);
-    if (hi <= cursor) return 0;
-    // The range's events (at most maxEvents, in seq order): their ids, and whether any is a social action's.
-    const evs = await es.read<{ workspace_id: string; seq: number; user_id: string | null; anonymous_id: string | null; social: boolean }>(
-      `select workspace_id, seq, user_id, anonymous_id, ${SOCIAL_ACTION_EVENTS} as social
-       from events e where seq > $1 and seq <= $2 order by seq limit $3`,
-      [cursor, hi, o.maxEvents ?? 20_000],
-    );
-    const upTo = evs.length ? evs[evs.length - 1]!.seq : hi;
+    // The range: at most maxEvents seqs past the cursor, none past the projector (a bound on seq,
+    // not an ORDER BY … LIMIT: plain statements are the cheap ones in DuckDB). Its events' ids, and
+    // whether any can give a social action (maySocialAction, on the body: a share touch can be any event).
+    const upTo = Math.min(stored, projected, cursor + (o.maxEvents ?? 20_000));
+    if (upTo <= cursor) return 0;
+    const evs = (await es.read<{ workspace_id: string; seq: number; user_id: string | null; anonymous_id: string | null; event: string | null; body: string }>(
+      'select workspace_id, seq, user_id, anonymous_id, event, body::varchar as body from events where seq > $1 and seq <= $2', [cursor, upTo],
+    )).sort((a, b) => a.seq - b.seq);
     const byWs = new Map<string, Map<string, TouchedId>>();
     const touch = (ws: string, kind: string, value: string | null, seq: number) => {
       if (!value) return;
@@ -109,7 +111,7 @@ function pass(op: SqlRunner, es: EventStoreDb, o: TraitsStepOptions): Promise<nu
     // The social actions of the range (idempotent: a replayed range replaces its rows; a range with no
     // social event has none) before the profiles, and the cursor: in the workspace's transaction
     // when the range has one workspace, else each in its own.
-    const social = evs.some((e) => e.social);
+    const social = evs.some((e) => maySocialAction(e.event, e.body));
     const hooks: TxHooks = { before: social ? (c) => refreshSocialActions(c, cursor, upTo) : null, after: (c) => setTraitsCursor(c, upTo), ran: false };
     if (byWs.size === 1) {
       const [ws, ids] = [...byWs][0]!;
@@ -125,8 +127,12 @@ function pass(op: SqlRunner, es: EventStoreDb, o: TraitsStepOptions): Promise<nu
         await hooks.after(c);
       });
     }
+    cursors.set(es, upTo);
     mark('cursor');
     return evs.length;
+  }).catch((e: unknown) => {
+    cursors.delete(es);
+    throw e;
   });
 }
 

@@ -1,5 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { listValue } from '@duckdb/node-api';
 import { startTestApp } from '../helpers/engine.ts';
 import { simulate } from '../../src/sim/index.ts';
 import { ingestMessages } from '../../src/flows/ingest-messages.ts';
@@ -7,7 +8,7 @@ import { pumpBatch } from '../../src/flows/pump-events.ts';
 import { projectBatch } from '../../src/flows/project-events.ts';
 import { loadProfileSettings, recomputeAll, recomputeProfiles } from '../../src/flows/traits-recompute.ts';
 import { getChurnModel } from '../../src/modules/profiles/index.ts';
-import { quantileCont } from '../../src/modules/profiles/facts-scope.ts';
+import { jsonDouble, quantileCont } from '../../src/modules/profiles/facts-scope.ts';
 
 // The incremental pass computes a scope's facts in JS (profiles/facts-scope.ts); the full recompute
 // with the facts query. Here every profile of a simulated world, plus hand-made edge cases (string
@@ -50,13 +51,16 @@ function edgeCases() {
     { type: 'identify', userId: 'e3', anonymousId: 'anon-e3', messageId: 'e3-2', timestamp: '2026-06-03T09:00:00Z', traits: {} },
     track({ userId: 'e3', anonymousId: 'anon-e3' }, 'Order Completed', '2026-06-04T09:00:00Z', { order_id: 'D1', products: [line('tv', 'z', 10, 0)] }, 'e3-3'),
     track(u('e3'), 'Product Shared', '2026-06-05T09:00:00Z', { share_id: 's1' }, 'e3-4'),
+    // Interest names that JSON escapes (quotes, backslashes, control characters, a literal "\\u0001"), one category only (weight 1.0).
+    track(u('e4'), 'Product Viewed', '2026-06-05T09:00:00Z', { category: 'a"b\\c\u0001\u001f/d\n', brand: 'x\\u0001y' }, 'e4-1'),
+    track(u('e4'), 'Order Completed', '2026-06-06T09:00:00Z', { order_id: 'E1', discount: 'NaN', products: [line('a"b\\c\u0001\u001f/d\n', 'x\\u0001y', 3)] }, 'e4-2'),
   ];
 }
 
 before(async () => {
   t = await startTestApp({ background: false });
   await t.engine.op.query(`update workspaces set settings = jsonb_set(settings, '{profiles}', $1::jsonb) where id = $2`, [
-    JSON.stringify({ rfm: { windowDays: 60 }, interests: { halfLifeDays: 7.5 }, lifecycle: { newDays: 10, activeDays: 8, dormantDays: 20, churnedDays: 35 } }), WS,
+    JSON.stringify({ rfm: { windowDays: 60 }, interests: { halfLifeDays: 7.5 }, churn: { horizonDays: 20 }, lifecycle: { newDays: 10, activeDays: 8, dormantDays: 20, churnedDays: 35 } }), WS,
   ]);
   for (const b of simulate({ users: 250, days: 75, seed: 5, startDate: '2026-04-20' }, 250).batches()) await ingestMessages(t.engine, WS, b);
   await ingestMessages(t.engine, WS, edgeCases());
@@ -70,6 +74,14 @@ after(async () => {
 const snapshot = async () => ({
   traits: await t.engine.es.read(`select * from computed_traits where workspace_id = $1 order by profile_id`, [WS]),
   history: await t.engine.es.read(`select profile_id, day::varchar as day, stage, prev_stage from lifecycle_history where workspace_id = $1 order by 1, 2`, [WS]),
+});
+
+test("doubles in DuckDB's to_json text (the interest weights)", async () => {
+  const xs = [0, 1, 0.5, 0.1, 0.0001, 1 / 3, 2 / 3, 0.1 + 0.2, 1e-7, 1.5e-12, 123456789012345680000, 1e21, 2.5e22, -0.25, NaN, -0];
+  for (let i = 0; i < 300; i++) xs.push(Math.round(Math.random() * 10_000) / 10_000, Math.random() * 10 ** (Math.floor(Math.random() * 50) - 25));
+  const r = await t.engine.es.read<{ j: string }>(`select to_json(x)::varchar as j from unnest($1::varchar[]::double[]) with ordinality as u(x, i) order by i`,
+    [listValue(xs.map((x) => (Object.is(x, -0) ? '-0' : String(x))))]);
+  assert.deepEqual(r.map((x) => x.j), xs.map(jsonDouble));
 });
 
 test("DuckDB's quantile_cont interpolation", () => {
@@ -86,6 +98,11 @@ test('every profile recomputed through the JS facts equals the facts query, colu
   assert.ok(full.traits.some((r) => r.user_id === 'e1' && (r.orders as number) >= 3 && Number(r.refunded_amount) > 0));
   const settings = await loadProfileSettings(t.engine.op, WS);
   const model = (await getChurnModel(t.engine.es, WS, AS_OF))!.model;
+  // The churn probability is part of the comparison (DuckDB's ln / exp over the JS path's columns).
+  assert.ok(model, 'a churn model');
+  assert.ok(full.traits.filter((r) => typeof r.churn_probability === 'number').length > 50);
+  // So are the interest lists with escaped names (e4) and weights 1.0.
+  assert.ok(full.traits.some((r) => r.user_id === 'e4' && String(r.top_categories).includes('\\u0001')));
   const ids = full.traits.map((r) => r.profile_id as string);
   // Random small scopes (seeded), covering every profile once.
   let seed = 7;

@@ -1,8 +1,9 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { orderLinesOf } from '../events/index.ts';
 import { Params } from './params.ts';
+import { CHURN_FEATURES, churnSql, type ChurnModel } from './churn.ts';
 import { cmpUtf8 } from './collation.ts';
-import { SOCIAL_EVENTS, candColumns, factsSelect, scopeCand, type FactsQuery, type Scope } from './facts.ts';
+import { SOCIAL_EVENTS, scopeLookups, type FactsQuery, type Scope } from './facts.ts';
 import { stageHistory, type StageChange } from './lifecycle.ts';
 
 /**
@@ -89,42 +90,37 @@ export async function scopeAggregates(c: DuckDBConnection, q: FactsQuery & { sco
     const k = r.kind === 'user_id' ? 'userId' : r.kind === 'anonymous_id' ? 'anonymousId' : null;
     if (k && (x.agg[k] === null || cmpUtf8(r.value, x.agg[k]!) < 0)) x.agg[k] = r.value;
   }
-  const p = new Params();
-  const ws = p.add(q.ws);
   const cutoffMs = Date.parse(q.asOf + 'T00:00:00Z') + DAY;
-  const cutoff = `${p.add(new Date(cutoffMs).toISOString())}::timestamptz`;
-  const sc = scopeCand(scope, p, ws, cutoff, candColumns('all', true));
-  if (sc.cand) {
-    const halfLife = p.add(q.settings.interests.halfLifeDays);
-    const decay = `pow(0.5, (epoch(${cutoff}) - epoch(ts)) / 86400.0 / ${halfLife})`;
-    const r = await c.runAndReadAll(
-      `with ${[...sc.lookups, `cand as (${sc.cand})`].join(',\n')}
-       select seq, event, epoch_us(ts), message_id, user_id, anonymous_id,
-         nullif(props[1], ''), try_cast(props[2] as double), try_cast(props[3] as double), nullif(props[4], ''), try_cast(props[5] as double),
-         props[6], props[7], case when event in ('Product Viewed', 'Product Added', 'Order Completed') then ${decay} end, obody
-       from cand order by seq`,
-      p.values,
-      p.types,
-    );
-    const col = r.getColumnsJS();
-    const n = (col[0] ?? []).length;
-    const userIds = (col[4] ?? []) as Array<string | null>;
-    const anonIds = (col[5] ?? []) as Array<string | null>;
+  const cutoffUs = cutoffMs * 1000;
+  // The scope's events (facts.ts scopeLookups: one plain index lookup per id kind), in seq order.
+  const rows: unknown[][] = [];
+  const scopeUsers = new Set(scope.userIds);
+  for (const l of scopeLookups(scope, cutoffMs, q.settings.interests.halfLifeDays)) {
+    const r = await c.runAndReadAll(l.sql, l.params.values, l.params.types);
+    for (const row of r.getRowsJS()) {
+      if (row[6] !== q.ws || Number(row[2]) >= cutoffUs) continue;
+      if (l.kind === 'anonymous_id' && row[4] !== null && scopeUsers.has(row[4] as string)) continue;
+      rows.push(row);
+    }
+  }
+  rows.sort((a, b) => Number(a[0]) - Number(b[0]));
+  if (rows.length) {
+    const userIds = rows.map((r) => r[4] as string | null);
     // An event's profile is its userId's, else its anonymousId's (facts.ts `evs`): the scope's
     // anonymous events that carry a user id the mirror knows belong to that (other) profile.
     const others = [...new Set(userIds.filter((u): u is string => u !== null && !owner.has(`user_id\u0001${u}`)))];
     const known = new Set<string>();
     if (others.length) {
       const o = new Params();
-      const k = await c.runAndReadAll(
-        `with x as materialized (select kind, value, workspace_id from profile_identities where value in ${o.inList(others)})
-         select distinct value from x where workspace_id = ${o.add(q.ws)} and kind = 'user_id'`, o.values, o.types);
-      for (const v of (k.getColumnsJS()[0] ?? []) as string[]) known.add(v);
+      const k = await c.runAndReadAll(`select kind, value, workspace_id from profile_identities where value in ${o.inList(others)}`, o.values, o.types);
+      for (const x of k.getRowObjectsJS() as Array<{ kind: string; value: string; workspace_id: string }>) {
+        if (x.workspace_id === q.ws && x.kind === 'user_id') known.add(x.value);
+      }
     }
     const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
-    for (let i = 0; i < n; i++) {
-      const u = userIds[i] ?? null;
-      const a = anonIds[i] ?? null;
+    for (const row of rows) {
+      const u = row[4] as string | null;
+      const a = row[5] as string | null;
       let pid: string | undefined;
       if (u !== null) pid = owner.get(`user_id\u0001${u}`);
       if (pid === undefined && u !== null && known.has(u)) continue;
@@ -132,10 +128,10 @@ export async function scopeAggregates(c: DuckDBConnection, q: FactsQuery & { sco
       const x = pid === undefined ? undefined : out.get(pid);
       if (!x) continue;
       x.evs.push({
-        seq: Number(col[0]![i]), event: col[1]![i] as string, us: Number(col[2]![i]), messageId: col[3]![i] as string,
-        orderId: col[6]![i] as string | null, total: num(col[7]![i]), revenue: num(col[8]![i]), coupon: col[9]![i] as string | null,
-        discount: num(col[10]![i]), category: col[11]![i] as string | null, brand: col[12]![i] as string | null, decay: num(col[13]![i]),
-        body: col[14]![i] as string | null,
+        seq: Number(row[0]), event: row[1] as string, us: Number(row[2]), messageId: row[3] as string,
+        orderId: row[7] as string | null, total: num(row[8]), revenue: num(row[9]), coupon: row[10] as string | null,
+        discount: num(row[11]), category: row[12] as string | null, brand: row[13] as string | null, decay: num(row[14]),
+        body: row[15] as string | null,
       });
     }
   }
@@ -259,63 +255,129 @@ function round4(x: number): number {
 }
 
 /** The top five interests of a kind as topCte orders them: weight (rounded to 4 places) descending, then name. */
-function topFive(a: ProfileAggregates, kind: 'category' | 'brand'): { names: string[]; weights: string[] } {
+function topFive(a: ProfileAggregates, kind: 'category' | 'brand'): { names: string[]; weights: number[] } {
   const xs = a.interests.filter((i) => i.kind === kind).map((i) => ({ name: i.name, wt: round4(i.share) }));
   xs.sort((x, y) => (x.wt !== y.wt ? (x.wt > y.wt ? -1 : 1) : cmpUtf8(x.name, y.name)));
   const top = xs.slice(0, 5);
-  return { names: top.map((x) => x.name), weights: top.map((x) => String(x.wt)) };
+  return { names: top.map((x) => x.name), weights: top.map((x) => x.wt) };
 }
 
 /** Columns the insert carries besides the facts (kept influence columns, RFM scores): values as text by profile, cast to `type`. */
 export interface KeptColumns { cols: ReadonlyArray<readonly [name: string, type: string]>; rows: Map<string, Array<string | null>> }
 
+/** The columns of computed_traits in table order, with their types (per connection: the schema changes only by migration). */
+const traitColumns = new WeakMap<DuckDBConnection, Array<{ name: string; type: string }>>();
+async function columnsOf(c: DuckDBConnection): Promise<Array<{ name: string; type: string }>> {
+  let cols = traitColumns.get(c);
+  if (!cols) {
+    const r = await c.runAndReadAll(
+      `select column_name as name, data_type as type from duckdb_columns()
+       where database_name = current_database() and schema_name = 'main' and table_name = 'computed_traits' order by column_index`);
+    traitColumns.set(c, (cols = r.getRowObjectsJS() as Array<{ name: string; type: string }>));
+  }
+  return cols;
+}
+
+/** A JSON text as DuckDB's to_json writes it (yyjson): JSON.stringify's escapes, but \u00XX in upper case. */
+function jsonText(s: string): string {
+  return JSON.stringify(s).replace(/\\u00([0-9a-f]{2})|\\\\/g, (m, h: string | undefined) => (h === undefined ? m : `\\u00${h.toUpperCase()}`));
+}
+/** A double as DuckDB's to_json writes it: JavaScript's shortest round-trip text (an exponent without '+'), with `.0` when it has neither point nor exponent; NaN / Infinity as words; -0.0. */
+export function jsonDouble(x: number): string {
+  if (!Number.isFinite(x)) return Number.isNaN(x) ? 'NaN' : x > 0 ? 'Infinity' : '-Infinity';
+  if (Object.is(x, -0)) return '-0.0';
+  const t = String(x).replace('e+', 'e');
+  return /[.e]/.test(t) ? t : `${t}.0`;
+}
+/** The interest list as the facts query's topCte writes it: to_json of [{name, weight}], null when empty. */
+function interestJson(t: { names: string[]; weights: number[] }): string | null {
+  if (!t.names.length) return null;
+  return `[${t.names.map((n, i) => `{"name":${jsonText(n)},"weight":${jsonDouble(t.weights[i]!)}}`).join(',')}]`;
+}
+
 /**
- * `insert into computed_traits` of the aggregates: one relation of aligned lists (one row per
- * profile, no joins) through the facts query's final select, with the lifecycle stage / since of
- * each history, the churn expression over the facts, and kept columns.
+ * The computed_traits rows of the aggregates (column → value as text, cast by the appender exactly as
+ * `text::type` casts: null = SQL null), with every derived column of the facts query's final select
+ * (facts.ts `factsSelect`) computed in TypeScript with DuckDB's arithmetic: a decimal divided by an
+ * integer is a double, `round(x, 2)` half away from zero, days between dates as integers, `/ 7.0`
+ * in doubles, the interest lists in to_json's text. The churn probability is left to SQL
+ * (`churnUpdateSql`: ln / exp as DuckDB computes them). test/profiles/facts-scope.test.ts holds the
+ * rows equal to the facts query's, column by column.
  */
-export function insertAggregatesSql(q: FactsQuery, aggs: ProfileAggregates[], p: Params, churn: (p: Params) => string, carried: KeptColumns[]): string {
+export function traitRows(q: FactsQuery, aggs: ProfileAggregates[], carried: KeptColumns[]): Array<Map<string, string | null>> {
   const ts = (us: number | undefined) => (us === undefined ? null : new Date(us / 1000).toISOString());
-  const day = (d: number | null | undefined) => (d === null || d === undefined ? null : new Date(d * DAY).toISOString().slice(0, 10));
+  const isoDay = (d: number | null | undefined) => (d === null || d === undefined ? null : new Date(d * DAY).toISOString().slice(0, 10));
   const num = (x: number | null | undefined) => (x === null || x === undefined ? null : String(x));
   const dec = (c: number | null | undefined) => (c === null || c === undefined ? null : decimalText(c));
-  const col = (f: (a: ProfileAggregates) => string | null, cast: string, name: string) => `unnest(${p.list(aggs.map(f))})${cast} as ${name}`;
-  const top = (kind: 'category' | 'brand', name: string) => {
-    const t = aggs.map((a) => topFive(a, kind));
-    const n = p.nested(t.map((x) => x.names));
-    const w = p.nested(t.map((x) => x.weights));
-    return `unnest(${n}) as ${name}_n, unnest(${w})::double[] as ${name}_w`;
-  };
-  const last = (a: ProfileAggregates) => a.history[a.history.length - 1];
-  const cols = [
-    col((a) => a.profileId, '', 'profile_id'), col((a) => a.userId, '', 'user_id'), col((a) => a.anonymousId, '', 'anonymous_id'),
-    col((a) => ts(a.act?.firstUs), '::timestamptz', 'first_seen_at'), col((a) => ts(a.act?.lastUs), '::timestamptz', 'last_seen_at'),
-    col((a) => num(a.act?.total), '::bigint', 'events_total'), col((a) => num(a.act?.d30), '::bigint', 'events_30d'),
-    col((a) => num(a.act?.prev30), '::bigint', 'events_prev_30d'), col((a) => num(a.act?.social90), '::bigint', 'social_90d'),
-    col((a) => num(a.orders?.n), '::bigint', 'orders'), col((a) => dec(a.orders?.gmv), '::decimal(38,2)', 'gmv'),
-    col((a) => dec(a.orders?.refunded), '::decimal(38,2)', 'refunded_amount'),
-    col((a) => num(a.orders?.refundedOrders), '::bigint', 'refunded_orders'), col((a) => num(a.orders?.couponOrders), '::bigint', 'coupon_orders'),
-    col((a) => ts(a.orders?.firstUs), '::timestamptz', 'first_order_at'), col((a) => ts(a.orders?.lastUs), '::timestamptz', 'last_order_at'),
-    col((a) => num(a.orders?.purchaseDays), '::bigint', 'purchase_days'),
-    col((a) => day(a.orders?.firstDay), '::date', 'first_day'), col((a) => day(a.orders?.lastDay), '::date', 'last_day'),
-    col((a) => num(a.orders?.rfmN), '::bigint', 'rfm_frequency'), col((a) => dec(a.orders?.rfmMonetary), '::decimal(38,2)', 'rfm_monetary'),
-    col((a) => day(a.orders?.rfmLastDay), '::date', 'rfm_last_day'),
-    col((a) => num(a.gaps?.median), '::double', 'median_gap_days'), col((a) => num(a.gaps?.p25), '::double', 'gap_p25'),
-    col((a) => num(a.gaps?.p75), '::double', 'gap_p75'),
-    col((a) => num(a.price?.median), '::double', 'price_m'), col((a) => num(a.price?.p25), '::double', 'price_q1'),
-    col((a) => num(a.price?.p75), '::double', 'price_q3'),
-    top('category', 'tc'), top('brand', 'tb'),
-    col((a) => last(a)?.stage ?? null, '', 'lc_stage'), col((a) => last(a)?.day ?? null, '::date', 'lc_since'),
-    ...carried.flatMap((kept) => kept.cols.map(([k, t], i) => col((a) => kept.rows.get(a.profileId)?.[i] ?? null, `::${t}`, `kept_${k}`))),
-  ];
-  // The interest lists as topCte builds them: to_json of {name, weight} structs, null when there are none.
-  const json = (x: string) => `case when len(${x}_n) = 0 then null else to_json(list_transform(range(1, len(${x}_n) + 1), k -> {'name': ${x}_n[k], 'weight': ${x}_w[k]})) end`;
-  const z = `(select *, round(price_m, 2) as typical_price, round(price_q1, 2) as price_p25, round(price_q3, 2) as price_p75,
-      ${json('tc')} as top_categories, ${json('tb')} as top_brands from (select ${cols.join(',\n      ')}))`;
-  const extra = ['b.lc_stage', 'b.lc_since', ...carried.flatMap((kept) => kept.cols.map(([k]) => `b.kept_${k} as ${k}`))];
-  const select = factsSelect(p, p.add(q.ws), q.asOf, true, { from: z, extra });
-  return `insert into computed_traits by name
-    select f.* exclude (lifecycle_stage, lc_stage, lc_since), coalesce(f.lc_stage, f.lifecycle_stage) as lifecycle_stage, f.lc_since as lifecycle_since,
-      ${churn(p)} as churn_probability
-    from (${select}) f`;
+  const asOf = Math.round(Date.parse(q.asOf + 'T00:00:00Z') / DAY);
+  return aggs.map((a) => {
+    const o = a.orders;
+    const g = a.gaps;
+    const last = a.history[a.history.length - 1];
+    const row = new Map<string, string | null>([
+      ['workspace_id', q.ws], ['profile_id', a.profileId], ['as_of', q.asOf], ['user_id', a.userId], ['anonymous_id', a.anonymousId],
+      ['first_seen_at', ts(a.act?.firstUs)], ['last_seen_at', ts(a.act?.lastUs)],
+      ['events_total', num(a.act?.total ?? 0)], ['events_30d', num(a.act?.d30 ?? 0)], ['events_prev_30d', num(a.act?.prev30 ?? 0)],
+      ['social_90d', num(a.act?.social90 ?? 0)],
+      ['orders', num(o?.n ?? 0)], ['gmv', dec(o?.gmv ?? 0)], ['net_revenue', dec(o ? o.gmv - o.refunded : 0)],
+      ['aov', o && o.n > 0 ? dec(cents(round2(o.gmv / 100 / o.n))) : null],
+      ['first_order_at', ts(o?.firstUs)], ['last_order_at', ts(o?.lastUs)], ['days_since_last_order', o ? num(asOf - o.lastDay) : null],
+      ['purchase_days', num(o?.purchaseDays ?? 0)], ['refunded_orders', num(o?.refundedOrders ?? 0)], ['refunded_amount', dec(o?.refunded ?? 0)],
+      ['refund_rate', o && o.n > 0 ? num(o.refundedOrders / o.n) : null], ['coupon_orders', num(o?.couponOrders ?? 0)],
+      ['coupon_share', o && o.n > 0 ? num(o.couponOrders / o.n) : null],
+      ['repeat_frequency', o ? num(o.purchaseDays - 1) : null], ['repeat_recency_weeks', o ? num((o.lastDay - o.firstDay) / 7) : null],
+      ['repeat_t_weeks', o ? num((asOf - o.firstDay) / 7) : null],
+      ['median_gap_days', num(g?.median)],
+      // `last_day + cast(round(gap) as integer)`: gaps are positive, so round half away from zero is Math.round.
+      ['next_purchase_from', o && g ? isoDay(o.lastDay + Math.round(g.p25)) : null], ['next_purchase_to', o && g ? isoDay(o.lastDay + Math.round(g.p75)) : null],
+      ['top_categories', interestJson(topFive(a, 'category'))], ['top_brands', interestJson(topFive(a, 'brand'))],
+      ['typical_price', a.price ? num(round2(a.price.median)) : null], ['price_p25', a.price ? num(round2(a.price.p25)) : null],
+      ['price_p75', a.price ? num(round2(a.price.p75)) : null],
+      ['rfm_recency_days', o && o.rfmLastDay !== null ? num(asOf - o.rfmLastDay) : null], ['rfm_frequency', num(o?.rfmN ?? 0)],
+      ['rfm_monetary', o && o.rfmN > 0 ? dec(o.rfmMonetary) : null],
+      ['lifecycle_stage', last?.stage ?? ((o?.n ?? 0) === 0 ? 'prospect' : null)], ['lifecycle_since', last?.day ?? null],
+    ]);
+    for (const kept of carried) kept.cols.forEach(([k], i) => row.set(k, kept.rows.get(a.profileId)?.[i] ?? null));
+    return row;
+  });
+}
+
+/**
+ * The churn probability of buyers' rows, by the model's SQL expression (churn.ts `churnSql`, as the
+ * facts query applies it) over their feature columns as computed_traits types them: DuckDB's ln / exp,
+ * which JavaScript's Math does not match to the last bit. One SELECT over bound values (no table).
+ */
+async function churnOf(c: DuckDBConnection, model: ChurnModel, cols: Array<{ name: string; type: string }>, rows: Array<Map<string, string | null>>): Promise<Array<number | null>> {
+  const buyers = rows.map((r, i) => [r, i] as const).filter(([r]) => Number(r.get('orders')) > 0);
+  const out: Array<number | null> = rows.map(() => null);
+  if (!buyers.length) return out;
+  const p = new Params();
+  const used = cols.filter((x) => CHURN_FEATURES.some((f) => new RegExp(`\\b${x.name}\\b`).test(f.sql)));
+  const r = await c.runAndReadAll(
+    `select ${churnSql(model, (v) => `${p.add(v)}::double`)} from (select ${used.map((x) => `unnest(${p.list(buyers.map(([row]) => row.get(x.name) ?? null))})::${x.type} as ${x.name}`).join(', ')})`,
+    p.values, p.types);
+  const ps = (r.getColumnsJS()[0] ?? []) as number[];
+  buyers.forEach(([, i], k) => { out[i] = ps[k]!; });
+  return out;
+}
+
+/**
+ * Appends the aggregates' computed_traits rows (traitRows) with their churn probability (churnOf):
+ * no statement to plan for the facts themselves, which cost DuckDB's binder ~10 ms as an
+ * INSERT … SELECT of the facts query's final select.
+ */
+export async function appendTraits(c: DuckDBConnection, q: FactsQuery, aggs: ProfileAggregates[], carried: KeptColumns[], model: ChurnModel | null): Promise<void> {
+  if (!aggs.length) return;
+  const cols = await columnsOf(c);
+  const rows = traitRows(q, aggs, carried);
+  if (model) (await churnOf(c, model, cols, rows)).forEach((x, i) => rows[i]!.set('churn_probability', x === null ? null : String(x)));
+  const ap = await c.createAppender('computed_traits');
+  for (const row of rows) {
+    for (const { name } of cols) {
+      const v = row.get(name) ?? null;
+      if (v === null) ap.appendNull(); else ap.appendVarchar(v);
+    }
+    ap.endRow();
+  }
+  ap.closeSync();
 }

@@ -22,9 +22,12 @@ import { dropTraitsIndexes } from './indexes.ts';
  * outbox seq range it covers (all workspaces), so replaying a range is harmless.
  */
 
-/** Whether an event of `events e` can give a social action (the extraction's first filter; the incremental pass skips ranges without one). */
-export const SOCIAL_ACTION_EVENTS = `(e.event in ('User Followed', 'User Unfollowed', 'Friend Added', 'Friend Removed', 'Invite Accepted', 'Invite Sent', 'Product Shared', 'Order Completed', 'Order Cancelled')
-  or strpos(e.body::varchar, 'share_id') > 0)`;
+const SOCIAL_NAMES = ['User Followed', 'User Unfollowed', 'Friend Added', 'Friend Removed', 'Invite Accepted', 'Invite Sent', 'Product Shared', 'Order Completed', 'Order Cancelled'];
+/** Whether an event of `events e` can give a social action (the extraction's first filter). */
+export const SOCIAL_ACTION_EVENTS = `(e.event in (${SOCIAL_NAMES.map((n) => `'${n}'`).join(', ')}) or strpos(e.body::varchar, 'share_id') > 0)`;
+const socialNames = new Set(SOCIAL_NAMES);
+/** SOCIAL_ACTION_EVENTS in JS, over an event's name and stored body text (the incremental pass skips ranges without one). */
+export const maySocialAction = (event: string | null, body: string): boolean => (event !== null && socialNames.has(event)) || body.includes('share_id');
 
 const p = (k: string) => `nullif(json_extract_string(e.body, '$.properties.${k}'), '')`;
 const d = (k: string) => `try_cast(json_extract_string(e.body, '$.properties.${k}') as double)`;

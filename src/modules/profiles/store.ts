@@ -1,7 +1,7 @@
 import { DuckDBDateValue, type DuckDBConnection } from '@duckdb/node-api';
 import type { EventStoreDb } from '../../platform/eventstore/duckdb.ts';
 import { factsParts, purchaseDaysSql, type FactsQuery, type Scope } from './facts.ts';
-import { insertAggregatesSql, round2, scopeAggregates, type KeptColumns, type ProfileAggregates } from './facts-scope.ts';
+import { appendTraits, round2, scopeAggregates, type KeptColumns, type ProfileAggregates } from './facts-scope.ts';
 import { Params, profileIn } from './params.ts';
 import { churnSql, type ChurnModel, type ChurnMetrics } from './churn.ts';
 import { checkRanksSoon, rescoreAll, rescoreScope, scoreScope, type RankInput } from './rank-cache.ts';
@@ -94,36 +94,32 @@ export async function replaceMirrorRows(c: DuckDBConnection, ws: string, profile
 
 /** mirrorRowsOf on a transaction's connection. */
 async function mirrorRowsOfTx(c: DuckDBConnection, ws: string, values: string[], profiles: string[]): Promise<MirrorRow[]> {
-  const q = mirrorRowsSql(ws, values, profiles);
-  if (!q) return [];
-  const r = await c.runAndReadAll(q.sql, q.params.values);
-  return (r.getRowObjectsJS() as Array<{ kind: string; value: string; profile_id: string }>).map((x) => ({ kind: x.kind, value: x.value, profileId: x.profile_id }));
+  return mirrorRows(async (sql, p) => (await c.runAndReadAll(sql, p.values, p.types)).getRowObjectsJS() as unknown as RawMirrorRow[], ws, values, profiles);
 }
 
-function mirrorRowsSql(ws: string, values: string[], profiles: string[]): { sql: string; params: Params } | null {
-  const vs = [...new Set(values)];
-  if (!vs.length && !profiles.length) return null;
-  const p = new Params();
-  // Each lookup a materialized CTE (the index answers an IN only when it is the scan's one filter), then the rest.
-  const parts: string[] = [];
-  const ctes: string[] = [];
-  if (vs.length) {
-    ctes.push(`bv as materialized (select workspace_id, kind, value, profile_id from profile_identities where value in ${p.inList(vs)})`);
-    parts.push('select * from bv');
+interface RawMirrorRow { workspace_id: string; kind: string; value: string; profile_id: string }
+
+/**
+ * The workspace's distinct mirror rows with these values or profiles: one plain index lookup per
+ * list (DuckDB answers `col in (constants)` from an ART index only when it is the scan's one filter;
+ * a single statement with both lookups as CTEs costs twice their sum), the rest in JS.
+ */
+async function mirrorRows(read: (sql: string, p: Params) => Promise<RawMirrorRow[]>, ws: string, values: string[], profiles: string[]): Promise<MirrorRow[]> {
+  const out = new Map<string, MirrorRow>();
+  const cols = 'workspace_id, kind, value, profile_id';
+  for (const [col, list] of [['value', [...new Set(values)]], ['profile_id', [...new Set(profiles)]]] as Array<[string, string[]]>) {
+    if (!list.length) continue;
+    const p = new Params();
+    for (const x of await read(`select ${cols} from profile_identities where ${col} in ${p.inList(list)}`, p)) {
+      if (x.workspace_id === ws) out.set(`${x.kind}\u0001${x.value}\u0001${x.profile_id}`, { kind: x.kind, value: x.value, profileId: x.profile_id });
+    }
   }
-  if (profiles.length) {
-    ctes.push(`bp as materialized (select workspace_id, kind, value, profile_id from profile_identities where profile_id in ${p.inList(profiles)})`);
-    parts.push('select * from bp');
-  }
-  return { sql: `with ${ctes.join(', ')} select distinct kind, value, profile_id from (${parts.join(' union all ')}) where workspace_id = ${p.add(ws)}`, params: p };
+  return [...out.values()];
 }
 
 /** The mirror rows of the workspace holding any of these values, or of any of these profiles (by index). */
 export async function mirrorRowsOf(db: EventStoreDb, ws: string, values: string[], profiles: string[]): Promise<MirrorRow[]> {
-  const q = mirrorRowsSql(ws, values, profiles);
-  if (!q) return [];
-  const r = await db.read<{ kind: string; value: string; profile_id: string }>(q.sql, q.params.values);
-  return r.map((x) => ({ kind: x.kind, value: x.value, profileId: x.profile_id }));
+  return mirrorRows((sql, p) => db.read<RawMirrorRow>(sql, p.values), ws, values, profiles);
 }
 
 /** The scope of some profiles from their mirror rows (the rows just written to the mirror). */
@@ -251,7 +247,6 @@ export async function writeTraits(c: DuckDBConnection, q: FactsQuery, history: M
   const churn = (p: Params) => (model ? `case when f.orders > 0 then ${churnSql(model, (v) => `${p.add(v)}::double`)} end` : 'null::double');
   let scored = false;
   if (aggs) {
-    const p = new Params();
     const carried: KeptColumns[] = kept ? [kept] : [];
     // The RFM scores and price band of the new rows, from the rank arrays (rank-cache.ts), written with them.
     const scores = await scoreScope(c, q.ws, q.scope!.profiles, aggs.map((a) => rankInput(a, q.asOf)));
@@ -261,7 +256,7 @@ export async function writeTraits(c: DuckDBConnection, q: FactsQuery, history: M
       carried.push({ cols: SCORE_COLS, rows });
     }
     mark('rescore');
-    await c.run(insertAggregatesSql(q, aggs, p, churn, carried), p.values, p.types);
+    await appendTraits(c, q, aggs, carried, model);
   } else {
     const b = factsParts({ ...q, parts: 'all' });
     const p = b.params;
