@@ -3,7 +3,7 @@ import { orderLinesOf } from '../events/index.ts';
 import { Params } from './params.ts';
 import { CHURN_FEATURES, churnSql, type ChurnModel } from './churn.ts';
 import { cmpUtf8 } from './collation.ts';
-import { SOCIAL_EVENTS, scopeLookups, type FactsQuery, type Scope } from './facts.ts';
+import { SOCIAL_EVENTS, anonymousProbe, scopeLookups, type FactsQuery, type Scope } from './facts.ts';
 import { stageHistory, type StageChange } from './lifecycle.ts';
 
 /**
@@ -95,7 +95,15 @@ export async function scopeAggregates(c: DuckDBConnection, q: FactsQuery & { sco
   // The scope's events (facts.ts scopeLookups: one plain index lookup per id kind), in seq order.
   const rows: unknown[][] = [];
   const scopeUsers = new Set(scope.userIds);
+  // The anonymous ids' events are read only when some carry none of the scope's user ids (anonymousProbe).
+  const probe = scope.userIds.length ? anonymousProbe(scope) : null;
+  let anonNeeded = true;
+  if (probe) {
+    const r = await c.runAndReadAll(probe.sql, probe.params.values, probe.params.types);
+    anonNeeded = ((r.getColumnsJS()[1] ?? []) as Array<string | null>).some((u) => u === null || !scopeUsers.has(u));
+  }
   for (const l of scopeLookups(scope, cutoffMs, q.settings.interests.halfLifeDays)) {
+    if (l.kind === 'anonymous_id' && !anonNeeded) continue;
     const r = await c.runAndReadAll(l.sql, l.params.values, l.params.types);
     for (const row of r.getRowsJS()) {
       if (row[6] !== q.ws || Number(row[2]) >= cutoffUs) continue;
