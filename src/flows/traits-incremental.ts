@@ -4,7 +4,7 @@ import type { EventStoreDb } from '../platform/eventstore/duckdb.ts';
 import { isAppError } from '../platform/errors.ts';
 import { getCursor } from '../modules/ingest/index.ts';
 import {
-  forgetRanks, getChurnModel, getRun, getTraitsCursor, influenceChanges, maySocialAction, listRuns, mirrorRowsOf, refreshSocialActions, replaceMirrorRows, setMergesChecked, setTraitsCursor,
+  forgetRanks, getChurnModel, getRun, getRunCached, getTraitsCursor, influenceChanges, maySocialAction, listRuns, mirrorRowsOf, refreshSocialActions, replaceMirrorRows, setMergesChecked, setTraitsCursor,
   type ChurnModel, type TraitsRun,
 } from '../modules/profiles/index.ts';
 import { PROJECTOR } from './project-events.ts';
@@ -150,7 +150,7 @@ async function updateWorkspace(
   op: SqlRunner, es: EventStoreDb, ws: string, touched: TouchedId[], today: string, range: { after: number; upTo: number } | null, mark: (phase: string) => void,
   hooks?: TxHooks,
 ) {
-  const run = await getRun(es, ws);
+  const run = await getRunCached(es, ws);
   if (!run) {
     await fullFor(op, es, ws, today, true);
     return;

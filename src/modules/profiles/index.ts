@@ -11,7 +11,7 @@ export { LIFECYCLE_STAGES, stageAt, stageHistory, dayNumber, isoDay, type Lifecy
 export { CHURN_FEATURES, fitLogistic, predict, auc, type ChurnModel, type ChurnMetrics } from './churn.ts';
 export {
   beginMirrorRefresh, applyMirrorRefresh, MIRROR_STAGE, appendMirrorRows, appendMirrorCsv, replaceMirrorRows, mirrorRowsOf, scopeOf, scopeFromRows, writeTraits, lifecycleHistories, purchaseDays, historiesFromDays,
-  getRun, listRuns, putRun, setMergesChecked, getTraitsCursor, setTraitsCursor, getChurnModel, putChurnModel,
+  getRun, getRunCached, listRuns, putRun, setMergesChecked, getTraitsCursor, setTraitsCursor, getChurnModel, putChurnModel,
   type MirrorRow, type TraitsRun, type StoredChurnModel, type WriteTraitsOptions,
 } from './store.ts';
 export {

@@ -297,6 +297,26 @@ export interface TraitsRun {
   seq: number;
 }
 
+/** Bumped by every write of traits_runs in this process (putRun, setMergesChecked): getRunCached's validity. */
+let runsGeneration = 0;
+const runCache = new WeakMap<EventStoreDb, Map<string, { generation: number; run: TraitsRun | null }>>();
+
+/**
+ * getRun, answered from memory while no write of traits_runs has happened in this process since it
+ * was read. For callers holding the traits lock (the incremental pass): every writer of the table
+ * (the recompute, the pass) holds it too, so no write is in flight while they read.
+ */
+export async function getRunCached(db: EventStoreDb, ws: string): Promise<TraitsRun | null> {
+  let m = runCache.get(db);
+  if (!m) runCache.set(db, (m = new Map()));
+  const hit = m.get(ws);
+  if (hit && hit.generation === runsGeneration) return hit.run;
+  const generation = runsGeneration;
+  const run = await getRun(db, ws);
+  m.set(ws, { generation, run });
+  return run;
+}
+
 export async function getRun(db: EventStoreDb, ws: string): Promise<TraitsRun | null> {
   const r = await db.read<{ as_of: Date; live: boolean; settings: string; computed_at: Date; profiles: number; ms: number; merges_checked_at: Date | null; seq: number }>(
     'select as_of, live, settings, computed_at, profiles, ms, merges_checked_at, seq from traits_runs where workspace_id = $1', [ws]);
@@ -313,6 +333,7 @@ export async function listRuns(db: EventStoreDb): Promise<string[]> {
 }
 
 export async function putRun(c: DuckDBConnection, run: TraitsRun) {
+  runsGeneration++;
   await c.run('delete from traits_runs where workspace_id = $1', [run.workspaceId]);
   await c.run('insert into traits_runs values ($1, $2::date, $3, $4::json, $5::timestamptz, $6, $7, $8::timestamptz, $9)', [
     run.workspaceId, run.asOf, run.live, JSON.stringify(run.settings), run.computedAt, run.profiles, run.ms, run.mergesCheckedAt, run.seq,
@@ -320,6 +341,7 @@ export async function putRun(c: DuckDBConnection, run: TraitsRun) {
 }
 
 export async function setMergesChecked(c: DuckDBConnection, ws: string, at: string) {
+  runsGeneration++;
   await c.run('update traits_runs set merges_checked_at = $2::timestamptz where workspace_id = $1', [ws, at]);
 }
 
@@ -329,8 +351,9 @@ export async function getTraitsCursor(db: EventStoreDb): Promise<number> {
   return r[0]?.s ?? 0;
 }
 export async function setTraitsCursor(c: DuckDBConnection, seq: number) {
-  await c.run('delete from traits_cursor');
-  await c.run('insert into traits_cursor values ($1)', [seq]);
+  // One row: updated in place (one statement), inserted the first time.
+  const r = await c.run('update traits_cursor set seq = $1', [seq]);
+  if (r.rowsChanged === 0) await c.run('insert into traits_cursor values ($1)', [seq]);
 }
 
 export interface StoredChurnModel { asOf: string; trainedAt: string; model: ChurnModel | null; metrics: ChurnMetrics }
