@@ -11,15 +11,15 @@ import { stageHistory, type StageChange } from './lifecycle.ts';
  * instead of by the facts query's dozen SQL aggregates (each of which costs DuckDB milliseconds
  * whatever its input). Equal to the facts query by construction where it matters:
  *
- * - the rows come from the facts query's own CTEs (`sourceCtes`: the same index lookups, the same
- *   profile of each event, the same property extraction and casts, the same interest decay), read in
- *   one statement; the order lines from the order bodies by the function the event store derives
+ * - the rows come with the facts query's own property extraction, casts and interest decay (SQL:
+ *   facts.ts `scopeLookups`, plain index lookups); an event's profile is assigned as the query's
+ *   `evs` does; the order lines come from the order bodies by the function the event store derives
  *   `order_lines` with (`orderLinesOf`);
  * - the per-profile aggregates follow the query's definitions (facts.ts) with DuckDB's arithmetic:
  *   money in integer cents (`round(x, 2)::decimal(18,2)`), quantiles with DuckDB's interpolation;
- * - the final columns are the query's own `factsSelect` over these aggregates passed as lists, so
- *   every derived column (AOV, rates, weeks, next-purchase window, interest JSON, rounding) is the
- *   same SQL on the same typed inputs.
+ * - the final columns (`traitRows`) follow the query's final select (`factsSelect`) with DuckDB's
+ *   arithmetic and to_json's text, and are appended; the churn probability is the model's SQL
+ *   expression, evaluated by DuckDB (`churnOf`).
  *
  * One caveat, shared with any two SQL plans of the same query: floating sums (interest weights, a
  * refund's amounts, an order's lines) may add in another order; the results are rounded (4 and 2

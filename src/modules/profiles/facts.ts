@@ -126,7 +126,7 @@ function sourceCtes(q: FactsQuery, mode: 'all' | 'features' | 'days', p: Params)
   const ws = p.add(q.ws);
   const cutoff = `${p.add(iso(cutoffMs))}::timestamptz`;
   const at = (daysBefore: number) => `${p.add(iso(cutoffMs - daysBefore * DAY))}::timestamptz`;
-  // A scope's facts are computed in JS (facts-scope.ts, from this query's pieces: scopeCand, factsSelect).
+  // A scope's facts are computed in JS (facts-scope.ts, from this query's pieces: scopeLookups, candColumns).
   if (q.scope) throw new Error('the facts query covers a whole workspace (a scope: facts-scope.ts)');
   const cand = `select ${candColumns(mode, false)} from events e where e.workspace_id = ${ws} and e.ts < ${cutoff}`;
   const ctes = [
@@ -235,10 +235,11 @@ function aggregateParts(q: FactsQuery, mode: 'all' | 'features' | 'days', p: Par
 
 /**
  * The final select of the facts query over the CTEs `base`, `act`, `oagg` and (all) `gagg`,
- * `top_categories`, `top_brands`, `price`; or (`one`) over one relation holding all their columns,
- * which facts-scope.ts supplies computed in JS: the same expressions on the same typed inputs.
+ * `top_categories`, `top_brands`, `price`. facts-scope.ts `traitRows` derives the same columns in
+ * TypeScript for an incremental pass's scope: a change here is made there too
+ * (test/profiles/facts-scope.test.ts fails until both agree).
  */
-export function factsSelect(p: Params, ws: string, asOfDay: string, all: boolean, one?: { from: string; extra: string[] }): string {
+function factsSelect(p: Params, ws: string, asOfDay: string, all: boolean): string {
   const asOf = `${p.add(asOfDay)}::date`;
   const cols = [
     `${ws} as workspace_id`, 'b.profile_id', `${asOf} as as_of`, 'b.user_id', 'b.anonymous_id',
@@ -271,11 +272,6 @@ export function factsSelect(p: Params, ws: string, asOfDay: string, all: boolean
     );
     joins.push('left join gagg g using (profile_id)', 'left join top_categories tc using (profile_id)',
       'left join top_brands tb using (profile_id)', 'left join price pr using (profile_id)');
-  }
-  if (one) {
-    // One relation with every aggregate column (absent = null, as a join miss gives): no joins.
-    const flat = cols.map((c) => c.replace(/\b(act|o|g|tc|tb|pr)\./g, 'b.'));
-    return `select ${[...flat, ...one.extra].join(', ')} from ${one.from} b`;
   }
   return `select ${cols.join(', ')} from base b ${joins.join(' ')}`;
 }

@@ -4,7 +4,6 @@ import { LIST, VARCHAR, listValue, type DuckDBType, type DuckDBValue } from '@du
 export const IN_LIST_MAX = 512;
 
 const TEXT_LIST = LIST(VARCHAR);
-const TEXT_LISTS = LIST(LIST(VARCHAR));
 
 /** Positional parameters for one DuckDB statement: `add` returns the placeholder of a value. */
 export class Params {
@@ -26,12 +25,6 @@ export class Params {
     this.values.push(listValue(v));
     this.bound.push(TEXT_LIST);
     return `$${this.values.length}::varchar[]`;
-  }
-  /** A list of lists of texts. */
-  nested(v: string[][]): string {
-    this.values.push(listValue(v.map((x) => listValue(x))));
-    this.bound.push(TEXT_LISTS);
-    return `$${this.values.length}::varchar[][]`;
   }
   /**
    * `(…)` for `col in (…)`: one parameter per value up to IN_LIST_MAX values, so DuckDB sees a
