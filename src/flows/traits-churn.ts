@@ -1,4 +1,7 @@
-import type { EventStoreDb } from '../platform/eventstore/duckdb.ts';
+import type { DuckDBValue } from '@duckdb/node-api';
+
+/** A read on the caller's connection (the recompute's transaction: one snapshot with the rows it writes). */
+export type Read = <T>(sql: string, params: DuckDBValue[]) => Promise<T[]>;
 import {
   CHURN_FEATURES, auc, dayNumber, factsSql, fitLogistic, isoDay, predict,
   type ChurnMetrics, type ChurnModel, type ProfileSettings,
@@ -17,14 +20,14 @@ import {
  * history anyway): the same orders (cancellations as of the label day) as a facts query at T.
  */
 export async function trainChurnModel(
-  es: EventStoreDb, ws: string, asOf: string, settings: ProfileSettings, daysAtAsOf: ReadonlyMap<string, readonly string[]>,
+  read: Read, ws: string, asOf: string, settings: ProfileSettings, daysAtAsOf: ReadonlyMap<string, readonly string[]>,
 ): Promise<{ model: ChurnModel | null; metrics: ChurnMetrics }> {
   const h = settings.churn.horizonDays;
   const t = dayNumber(asOf);
   const c1 = isoDay(t - 2 * h);
   const c2 = isoDay(t - h);
-  const atC1 = await buyersAt(es, ws, c1, settings);
-  const atC2 = await buyersAt(es, ws, c2, settings);
+  const atC1 = await buyersAt(read, ws, c1, settings);
+  const atC2 = await buyersAt(read, ws, c2, settings);
   // Ordered again after a cutoff day (a last order after the end of that day); 0 = came back, 1 = churned.
   const c1End = (dayNumber(c1) + 1) * 86_400_000;
   const lastAtC2 = new Map(atC2.ids.map((id, i) => [id, atC2.lastOrderMs[i]!]));
@@ -60,9 +63,9 @@ export async function trainChurnModel(
 }
 
 /** Buyers at `cutoff` (by profile id) with their features, days since and time of their last order. */
-async function buyersAt(es: EventStoreDb, ws: string, cutoff: string, settings: ProfileSettings) {
+async function buyersAt(read: Read, ws: string, cutoff: string, settings: ProfileSettings) {
   const f = factsSql({ ws, asOf: cutoff, scope: null, settings, parts: 'features' });
-  const rows = await es.read<Record<string, number> & { profile_id: string; days_since_last_order: number; last_ms: number }>(
+  const rows = await read<Record<string, number> & { profile_id: string; days_since_last_order: number; last_ms: number }>(
     `select profile_id, days_since_last_order, epoch_ms(last_order_at) as last_ms, ${CHURN_FEATURES.map((c, i) => `(${c.sql})::double as f${i}`).join(', ')}
      from (${f.sql}) where orders > 0 order by profile_id`,
     f.params.values,

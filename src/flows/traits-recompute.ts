@@ -1,4 +1,4 @@
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import type { SqlRunner } from '../platform/opstore/index.ts';
 import type { EventStoreDb } from '../platform/eventstore/duckdb.ts';
 import { appError } from '../platform/errors.ts';
@@ -10,7 +10,7 @@ import {
   type ChurnMetrics, type ChurnModel, type MirrorRow, type ProfileSettings, type WriteTraitsOptions,
 } from '../modules/profiles/index.ts';
 import { refreshMirrorFull, latestUnmerge } from './traits-identities.ts';
-import { trainChurnModel } from './traits-churn.ts';
+import { trainChurnModel, type Read } from './traits-churn.ts';
 import { PROJECTOR } from './project-events.ts';
 
 /**
@@ -99,39 +99,43 @@ export async function recomputeAllUnlocked(op: SqlRunner, es: EventStoreDb, o: R
   phase('identities');
   const identities = await refreshMirrorFull(op, es, ws, (n) => phase('identities', `${n}`));
   done('identities');
-  // The buyers' purchase days at the as-of day: the lifecycle history, and the churn holdout's labels.
-  phase('lifecycle');
-  const q = { ws, asOf, scope: null, settings };
-  const days = await es.write((c) => purchaseDays(c, q));
-  const history = historiesFromDays(days, q);
-  done('lifecycle');
-  phase('churn model');
   let churn = o.retrainChurn ? null : await getChurnModel(es, ws, asOf);
-  if (!churn) {
-    const trained = await trainChurnModel(es, ws, asOf, settings, days);
-    await es.write((c) => putChurnModel(c, ws, asOf, trained.model, trained.metrics));
-    churn = { asOf, trainedAt: new Date().toISOString(), ...trained };
-  }
-  done('churn model');
   // The indexes of the tables rewritten below go first, in a transaction of their own (profiles/indexes.ts).
   await es.write((c) => dropAllTraitsIndexes(c));
+  const q = { ws, asOf, scope: null, settings };
+  // One transaction, one snapshot: the lifecycle history, the churn training and the facts see the same events.
   const counts = await es.write(async (c) => {
     phase('social actions');
     await rebuildSocialActions(c, ws);
     done('social actions');
+    // The buyers' purchase days at the as-of day: the lifecycle history, and the churn holdout's labels.
+    phase('lifecycle');
+    const days = await purchaseDays(c, q);
+    const history = historiesFromDays(days, q);
+    done('lifecycle');
+    phase('churn model');
+    if (!churn) {
+      const read: Read = async <T>(sql: string, params: DuckDBValue[]) =>
+        (await c.runAndReadAll(sql, params)).getRowObjectsJS().map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v]))) as T[];
+      const trained = await trainChurnModel(read, ws, asOf, settings, days);
+      await putChurnModel(c, ws, asOf, trained.model, trained.metrics);
+      churn = { asOf, trainedAt: new Date().toISOString(), ...trained };
+    }
+    const model = churn;
+    done('churn model');
     phase('traits');
     let tm = Date.now();
     const mark = (p: string) => {
       traitsMs[p] = Date.now() - tm;
       tm = Date.now();
     };
-    await writeTraits(c, q, history, churn.model, { mark });
+    await writeTraits(c, q, history, model.model, { mark });
     const r = await c.runAndReadAll('select count(*)::integer as n, count(*) filter (where orders > 0)::integer as b from computed_traits where workspace_id = $1', [ws]);
     const row = r.getRowObjectsJS()[0] as { n: number; b: number };
     await putRun(c, { workspaceId: ws, asOf, live, settings, computedAt: new Date().toISOString(), profiles: row.n, ms: Date.now() - t0, mergesCheckedAt, seq });
     done('traits');
     phase('commit');
-    return row;
+    return { ...row, metrics: model.metrics };
   });
   // The transaction's commit (with DuckDB's checkpoint when the WAL has grown past its threshold),
   // then the indexes of the rewritten tables, built in a transaction of their own (profiles/indexes.ts).
@@ -140,7 +144,7 @@ export async function recomputeAllUnlocked(op: SqlRunner, es: EventStoreDb, o: R
   await es.write((c) => createTraitsIndexes(c));
   done('indexes');
   phase('done');
-  return { workspace: ws, asOf, live, profiles: counts.n, buyers: counts.b, identities, ms: Date.now() - t0, phaseMs, traitsMs, churn: churn.metrics };
+  return { workspace: ws, asOf, live, profiles: counts.n, buyers: counts.b, identities, ms: Date.now() - t0, phaseMs, traitsMs, churn: counts.metrics };
 }
 
 /**

@@ -53,6 +53,7 @@ function edgeCases() {
     track(u('e3'), 'Product Shared', '2026-06-05T09:00:00Z', { share_id: 's1' }, 'e3-4'),
     // Interest names that JSON escapes (quotes, backslashes, control characters, a literal "\\u0001"), one category only (weight 1.0).
     track(u('e4'), 'Product Viewed', '2026-06-05T09:00:00Z', { category: 'a"b\\c\u0001\u001f/d\n', brand: 'x\\u0001y' }, 'e4-1'),
+    track(u('e5'), 'Order Completed', '2026-06-07T09:00:00Z', { order_id: 'F1', products: [line('misc', 'm', -0.001)] }, 'e5-1'), // typical price -0.0
     track(u('e4'), 'Order Completed', '2026-06-06T09:00:00Z', { order_id: 'E1', discount: 'NaN', products: [line('a"b\\c\u0001\u001f/d\n', 'x\\u0001y', 3)] }, 'e4-2'),
   ];
 }
@@ -101,6 +102,7 @@ test('every profile recomputed through the JS facts equals the facts query, colu
   // The churn probability is part of the comparison (DuckDB's ln / exp over the JS path's columns).
   assert.ok(model, 'a churn model');
   assert.ok(full.traits.filter((r) => typeof r.churn_probability === 'number').length > 50);
+  assert.ok(full.traits.some((r) => r.user_id === 'e5' && Object.is(r.typical_price, -0)));
   // So are the interest lists with escaped names (e4) and weights 1.0.
   assert.ok(full.traits.some((r) => r.user_id === 'e4' && String(r.top_categories).includes('\\u0001')));
   const ids = full.traits.map((r) => r.profile_id as string);

@@ -75,7 +75,8 @@ export function quantileCont(sorted: readonly number[], q: number): number {
 }
 
 /**
- * Reads the scope's events (one statement; a second when its anonymous events carry other user ids)
+ * Reads the scope's events (a user-id lookup; an anonymous-id probe, and the anonymous-id lookup when
+ * the probe finds events without a scope user id; the profiles of other user ids on them)
  * and computes the aggregates of its profiles. `scope.mirror` must hold the profiles' mirror rows.
  */
 export async function scopeAggregates(c: DuckDBConnection, q: FactsQuery & { scope: Scope }): Promise<ProfileAggregates[]> {
@@ -309,13 +310,14 @@ function interestJson(t: { names: string[]; weights: number[] }): string | null 
  * (facts.ts `factsSelect`) computed in TypeScript with DuckDB's arithmetic: a decimal divided by an
  * integer is a double, `round(x, 2)` half away from zero, days between dates as integers, `/ 7.0`
  * in doubles, the interest lists in to_json's text. The churn probability is left to SQL
- * (`churnUpdateSql`: ln / exp as DuckDB computes them). test/profiles/facts-scope.test.ts holds the
+ * (`churnOf`: ln / exp as DuckDB computes them). test/profiles/facts-scope.test.ts holds the
  * rows equal to the facts query's, column by column.
  */
 export function traitRows(q: FactsQuery, aggs: ProfileAggregates[], carried: KeptColumns[]): Array<Map<string, string | null>> {
-  const ts = (us: number | undefined) => (us === undefined ? null : new Date(us / 1000).toISOString());
+  const ts = (us: number | undefined) => (us === undefined ? null : new Date(Math.round(us / 1000)).toISOString());
   const isoDay = (d: number | null | undefined) => (d === null || d === undefined ? null : new Date(d * DAY).toISOString().slice(0, 10));
-  const num = (x: number | null | undefined) => (x === null || x === undefined ? null : String(x));
+  // -0 as '-0' (String gives '0'): `round(x, 2)` of a tiny negative price is -0.0 in DuckDB.
+  const num = (x: number | null | undefined) => (x === null || x === undefined ? null : Object.is(x, -0) ? '-0' : String(x));
   const dec = (c: number | null | undefined) => (c === null || c === undefined ? null : decimalText(c));
   const asOf = Math.round(Date.parse(q.asOf + 'T00:00:00Z') / DAY);
   return aggs.map((a) => {
