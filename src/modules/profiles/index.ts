@@ -10,7 +10,7 @@ export { RFM_SEGMENTS, RFM_SEGMENT_MAP, rfmSegment, qcutBin, type RfmSegment } f
 export { LIFECYCLE_STAGES, stageAt, stageHistory, dayNumber, isoDay, type LifecycleStage, type StageChange } from './lifecycle.ts';
 export { CHURN_FEATURES, fitLogistic, predict, auc, type ChurnModel, type ChurnMetrics } from './churn.ts';
 export {
-  beginMirrorRefresh, applyMirrorRefresh, MIRROR_STAGE, appendMirrorRows, appendMirrorCsv, replaceMirrorRows, mirrorRowsOf, scopeOf, scopeFromRows, writeTraits, lifecycleHistories, purchaseDays, historiesFromDays,
+  beginMirrorRefresh, applyMirrorRefresh, MIRROR_STAGE, appendMirrorRows, appendMirrorCsv, replaceMirrorRows, mirrorRowsOf, scopeOf, scopeFromRows, writeTraits, purchaseDays, historiesFromDays,
   getRun, getRunCached, listRuns, putRun, setMergesChecked, getTraitsCursor, setTraitsCursor, getChurnModel, putChurnModel,
   type MirrorRow, type TraitsRun, type StoredChurnModel, type WriteTraitsOptions,
 } from './store.ts';
@@ -19,7 +19,7 @@ export {
   type TraitsRow, type RfmGrid, type StageChangeRow, type Influencer,
 } from './read.ts';
 export { buyerTraitColumns, traitsOfProfiles, traitColumnsPresent, NUMERIC_TRAIT_COLUMNS, EXPORT_TRAIT_COLUMNS, type TraitColumns } from './columns.ts';
-export { rebuildSocialActions, refreshSocialActions, SOCIAL_ACTION_EVENTS, maySocialAction } from './social-actions.ts';
+export { rebuildSocialActions, refreshSocialActions, maySocialAction } from './social-actions.ts';
 export { influenceChanges } from './influence.ts';
 export { createTraitsIndexes, dropAllTraitsIndexes } from './indexes.ts';
 export { pagerank, PAGERANK_DAMPING, PAGERANK_TOLERANCE, PAGERANK_MAX_ITERATIONS, type PageRankResult } from './pagerank.ts';
