@@ -47,6 +47,34 @@ test('a bad event names its batch index and field, and nothing from the request 
   assert.equal(await countStoredIds(t.engine.op, 'default'), before);
 });
 
+test('an order amount that is not a finite number within ±1e9 is refused with its path; other events keep any number', async () => {
+  const before = await countStoredIds(t.engine.op, 'default');
+  const order = (messageId: string, properties: Record<string, unknown>) => ({ type: 'track', event: 'Order Completed', userId: 'u9', messageId, properties });
+  const cases: Array<[Record<string, unknown>, string]> = [
+    [order('amt-1', { order_id: 'o1', total: 'NaN' }), 'batch.0.properties.total'],
+    [order('amt-2', { order_id: 'o2', revenue: 1e10 }), 'batch.0.properties.revenue'],
+    [order('amt-3', { order_id: 'o3', total: ' -Infinity ' }), 'batch.0.properties.total'],
+    [order('amt-4', { order_id: 'o4', products: [{ price: 1 }, { price: '2e9' }] }), 'batch.0.properties.products.1.price'],
+    [order('amt-5', { order_id: 'o5', products: [{ price: 9e8, quantity: 2 }] }), 'batch.0.properties.products'],
+    [{ ...order('amt-6', { order_id: 'o1', total: 1e12 }), event: 'Order Refunded' }, 'batch.0.properties.total'],
+  ];
+  for (const [m, path] of cases) {
+    const r = await post('/v1/batch', { batch: [m] });
+    assert.equal(r.statusCode, 400, JSON.stringify(m));
+    const err = r.json().error;
+    assert.equal(err.code, 'VALIDATION_FAILED');
+    assert.equal(err.details[0].path, path);
+    assert.match(err.details[0].message, /1,000,000,000/);
+  }
+  assert.equal(await countStoredIds(t.engine.op, 'default'), before);
+  const ok = await post('/v1/batch', { batch: [
+    order('amt-ok-1', { order_id: 'o6', total: '999999999.99', products: [{ price: 'abc' }, { price: 5e8, quantity: 2 }] }),
+    { type: 'track', event: 'Search Results', userId: 'u9', messageId: 'amt-ok-2', properties: { total: 1e15 } },
+  ] });
+  assert.equal(ok.statusCode, 200);
+  assert.equal(await countStoredIds(t.engine.op, 'default'), before + 2);
+});
+
 test('a 32 KB + 1 event and a 500 KB + 1 batch are refused with their index', async () => {
   const big = { type: 'track', event: 'Big', userId: 'u3', messageId: 'big-1', properties: { s: '' } };
   const base = Buffer.byteLength(JSON.stringify(big));

@@ -1,4 +1,4 @@
-import { MESSAGE_TYPES, inTimeRange, type IncomingMessage } from './schema.ts';
+import { MESSAGE_TYPES, inTimeRange, orderAmountIssue, type IncomingMessage } from './schema.ts';
 
 /**
  * The hot path of validation: a hand-written check of the common, valid message that returns
@@ -78,6 +78,7 @@ export function fastParseMessage(input: Record<string, unknown>): FastMessage | 
   if (type === 'track' && !event) return undefined;
   if (type === 'alias' && (!previousId || !userId)) return undefined;
   if (type === 'group' && !groupId) return undefined;
+  if (type === 'track' && orderAmountIssue(event, properties)) return undefined;
   return {
     type: type as FastMessage['type'],
     messageId: messageId as string | null | undefined,

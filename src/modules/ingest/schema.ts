@@ -18,6 +18,43 @@ const isoDate = z
   .nullish();
 const record = z.record(z.string(), z.unknown()).nullish();
 
+/**
+ * The largest order amount (total, revenue, a product's price, the products' price × quantity
+ * summed) an `Order …` event may carry, in either sign. The traits store money as decimal(18,2)
+ * and add it up per person; an amount beyond this (or a numeric text that is not finite, "NaN",
+ * "Infinity") is refused here with the property's path. profiles/facts.ts treats one already
+ * stored as absent.
+ */
+export const MAX_ORDER_AMOUNT = 1_000_000_000;
+/** A property as the stores read it (DuckDB's `try_cast(x as double)`): a number, a numeric text, or null for anything else. */
+function amountOf(v: unknown): number | null {
+  if (typeof v === 'number') return v;
+  if (typeof v !== 'string') return null;
+  const t = v.trim();
+  if (/^[+-]?(nan|inf|infinity)$/i.test(t)) return NaN;
+  const n = Number(t.replaceAll('_', ''));
+  return t === '' || Number.isNaN(n) ? null : n;
+}
+const badAmount = (n: number | null) => n !== null && !(Math.abs(n) <= MAX_ORDER_AMOUNT);
+
+/** The first out-of-range order amount of a track event's properties, as a zod issue (path from the message). */
+export function orderAmountIssue(event: string | null | undefined, properties: Record<string, unknown> | null | undefined): { path: Array<string | number>; message: string } | null {
+  if (!properties || !event?.startsWith('Order ')) return null;
+  const message = `an order amount must be a finite number within ±${MAX_ORDER_AMOUNT.toLocaleString('en')}`;
+  for (const k of ['total', 'revenue'] as const) if (badAmount(amountOf(properties[k]))) return { path: ['properties', k], message };
+  if (!Array.isArray(properties.products)) return null;
+  let sum = 0;
+  for (const [i, raw] of properties.products.entries()) {
+    if (!raw || typeof raw !== 'object') continue;
+    const it = raw as Record<string, unknown>;
+    const price = amountOf(it.price);
+    if (badAmount(price)) return { path: ['properties', 'products', i, 'price'], message };
+    const q = amountOf(it.quantity);
+    sum += Number.isFinite(price) ? price! * (q === null || !Number.isFinite(q) ? 1 : Math.max(0, Math.min(1_000_000, Math.trunc(q)))) : 0;
+  }
+  return badAmount(sum) ? { path: ['properties', 'products'], message: `the products' price × quantity must sum within ±${MAX_ORDER_AMOUNT.toLocaleString('en')}` } : null;
+}
+
 /** One Segment message as a client sends it (type comes from the route or the batch item). */
 export const MessageSchema = z
   .object({
@@ -48,6 +85,8 @@ export const MessageSchema = z
       ctx.addIssue({ code: 'custom', path: ['previousId'], message: 'alias needs previousId and userId' });
     }
     if (m.type === 'group' && !m.groupId) ctx.addIssue({ code: 'custom', path: ['groupId'], message: 'group needs a groupId' });
+    const amount = m.type === 'track' ? orderAmountIssue(m.event, m.properties) : null;
+    if (amount) ctx.addIssue({ code: 'custom', ...amount });
   });
 
 export type IncomingMessage = z.infer<typeof MessageSchema>;

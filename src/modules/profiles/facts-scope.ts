@@ -1,5 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { orderLinesOf } from '../events/index.ts';
+import { MAX_ORDER_AMOUNT } from '../ingest/index.ts';
 import { Params } from './params.ts';
 import { CHURN_FEATURES, churnSql, type ChurnModel } from './churn.ts';
 import { cmpUtf8 } from './collation.ts';
@@ -28,6 +29,8 @@ import { stageHistory, type StageChange } from './lifecycle.ts';
  */
 
 const DAY = 86_400_000;
+/** facts.ts `amountSql` (the event's own amounts come through it already). */
+const amount = (x: number | null) => (x !== null && Math.abs(x) <= MAX_ORDER_AMOUNT ? x : null);
 const SOCIAL = new Set(SOCIAL_EVENTS);
 
 interface Ev {
@@ -195,15 +198,17 @@ function aggregate(agg: ProfileAggregates, evs: Ev[], x: Ctx, windows: FactsQuer
     const lines = e.body ? orderLinesOf(JSON.parse(e.body) as Parameters<typeof orderLinesOf>[0]) : [];
     let lsum: number | null = null;
     for (const l of lines) lsum = (lsum ?? 0) + (l.price ?? 0) * l.quantity;
-    const total = cents(round2(e.total ?? e.revenue ?? lsum ?? 0));
+    const total = cents(round2(e.total ?? e.revenue ?? amount(lsum) ?? 0));
     let refund = 0;
     if (a?.refunded) refund = a.full ? total : cents(Math.min(total / 100, Math.max(0, round2(a.sum ?? 0))));
     const coupon = e.coupon !== null || (e.discount !== null && (e.discount > 0 || Number.isNaN(e.discount)));
     ord.push({ e, day: Math.floor(e.us / 1000 / DAY), total, refund, coupon, lines });
   }
   const interests = new Map<string, { kind: 'category' | 'brand'; name: string; sum: number }>();
+  // A touch whose decay underflowed to 0 is no interest (facts.ts topCte's input drops it too): were
+  // every touch of a kind 0, the shares would be 0 / 0.
   const touch = (kind: 'category' | 'brand', name: string | null, w: number) => {
-    if (name === null || name === '') return;
+    if (name === null || name === '' || !(w > 0)) return;
     const k = `${kind}\u0001${name}`;
     const t = interests.get(k);
     if (t) t.sum += w;

@@ -1,4 +1,5 @@
 import { Params } from './params.ts';
+import { MAX_ORDER_AMOUNT } from '../ingest/index.ts';
 import type { ProfileSettings } from './settings.ts';
 
 /**
@@ -36,6 +37,13 @@ const propsSql = (mode: 'all' | 'features' | 'days') =>
   `case when e.event in (${ORDER_EVENTS}${mode === 'all' ? `, 'Product Viewed', 'Product Added'` : ''}) then json_extract_string(e.body, [${PROPS.map((k) => `'$.properties.${k}'`).join(', ')}]) end as props`;
 const prop = (k: (typeof PROPS)[number]) => `props[${PROPS.indexOf(k) + 1}]`;
 const dbl = (k: (typeof PROPS)[number]) => `try_cast(${prop(k)} as double)`;
+/**
+ * A money amount (an order's total, revenue, lines' sum): absent (null) when it is not a number
+ * within ±MAX_ORDER_AMOUNT (NaN, ±inf included). Ingest refuses such amounts; one stored before
+ * that rule would otherwise fail the decimal(18,2) cast and stall every traits pass behind it.
+ * facts-scope.ts `amount` is the same rule in JS.
+ */
+export const amountSql = (x: string) => `case when abs(${x}) <= ${MAX_ORDER_AMOUNT} then ${x} end`;
 
 /** Social actions counted in `social_90d` (a churn feature). */
 export const SOCIAL_EVENTS = ['Product Shared', 'Invite Sent', 'Invite Accepted', 'User Followed', 'Friend Added', 'Product Reviewed'];
@@ -96,7 +104,7 @@ export function scopeLookups(scope: Scope, cutoffMs: number, halfLifeDays: numbe
     const cutoff = `${p.add(iso(cutoffMs))}::timestamptz`;
     const decay = `pow(0.5, (epoch(${cutoff}) - epoch(ts)) / 86400.0 / ${p.add(halfLifeDays)})`;
     const sql = `select seq, event, epoch_us(ts) as us, message_id, user_id, anonymous_id, workspace_id,
-        nullif(props[1], ''), try_cast(props[2] as double), try_cast(props[3] as double), nullif(props[4], ''), try_cast(props[5] as double),
+        nullif(props[1], ''), ${amountSql('try_cast(props[2] as double)')}, ${amountSql('try_cast(props[3] as double)')}, nullif(props[4], ''), try_cast(props[5] as double),
         props[6], props[7], case when event in ('Product Viewed', 'Product Added', 'Order Completed') then ${decay} end, obody
       from (select ${candColumns('all', true)}, e.workspace_id from events e where e.${kind} in ${p.inList([...ids])})`;
     out.push({ kind, sql, params: p });
@@ -151,19 +159,19 @@ function aggregateParts(q: FactsQuery, mode: 'all' | 'features' | 'days', p: Par
     ...source,
     `oc as (
       select profile_id, seq, ts, message_id, nullif(${prop('order_id')}, '') as order_id,
-        ${dbl('total')} as p_total, ${dbl('revenue')} as p_revenue,
+        ${amountSql(dbl('total'))} as p_total, ${amountSql(dbl('revenue'))} as p_revenue,
         nullif(${prop('coupon')}, '') as coupon, ${dbl('discount')} as discount
       from evs where event = 'Order Completed')`,
     `o1 as (select * from oc qualify row_number() over (partition by profile_id, coalesce(order_id, 'msg:' || message_id) order by seq) = 1)`,
     `ln as (
       select seq, category, brand, price, quantity from order_lines
       where workspace_id = ${ws} and ts < ${cutoff} and seq in (select seq from o1))`,
-    `lsum as (select seq, sum(coalesce(price, 0) * quantity) as s from ln group by seq)`,
+    `lsum as (select seq, ${amountSql('sum(coalesce(price, 0) * quantity)')} as s from ln group by seq)`,
     `adj as (
       select profile_id, nullif(${prop('order_id')}, '') as order_id,
         bool_or(event = 'Order Cancelled') as cancelled, bool_or(event = 'Order Refunded') as refunded,
-        bool_or(event = 'Order Refunded' and coalesce(${dbl('total')}, ${dbl('revenue')}) is null) as full_refund,
-        sum(coalesce(${dbl('total')}, ${dbl('revenue')})) filter (where event = 'Order Refunded') as refund_sum
+        bool_or(event = 'Order Refunded' and coalesce(${amountSql(dbl('total'))}, ${amountSql(dbl('revenue'))}) is null) as full_refund,
+        sum(coalesce(${amountSql(dbl('total'))}, ${amountSql(dbl('revenue'))})) filter (where event = 'Order Refunded') as refund_sum
       from evs where event in ('Order Refunded', 'Order Cancelled') group by 1, 2)`,
     `ot as (
       select o1.profile_id, o1.seq, o1.ts, ${day('o1.ts')} as day,
@@ -207,7 +215,7 @@ function aggregateParts(q: FactsQuery, mode: 'all' | 'features' | 'days', p: Par
     const decay = `pow(0.5, (epoch(${cutoff}) - epoch(ts)) / 86400.0 / ${halfLife})`;
     const top = (col: 'category' | 'brand', out: string) => topCte(col, out,
       `select profile_id, ${col}, round(sum(x) / sum(sum(x)) over (partition by profile_id), 4) as wt
-       from touch where ${col} is not null and ${col} <> '' group by profile_id, ${col}`);
+       from touch where ${col} is not null and ${col} <> '' and x > 0 group by profile_id, ${col}`);
     ctes.push(
       `touch as (
         select profile_id, ${prop('category')} as category, ${prop('brand')} as brand,

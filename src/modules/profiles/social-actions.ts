@@ -1,5 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { dropTraitsIndexes } from './indexes.ts';
+import { amountSql } from './facts.ts';
 
 /**
  * `social_actions`: the events the influence traits read, extracted once from the event log
@@ -67,7 +68,7 @@ function extractSql(where: string, linesWhere: string): string {
         and strpos(e.body::varchar, 'share_id') > 0) where share_id is not null
     union all
     select ${base}, 'order', ${actor}, null, ${p('share_id')}, ${none(2)}, ${p('order_id')},
-      round(coalesce(${d('total')}, ${d('revenue')}, ln.s, 0), 2)::decimal(18,2)
+      round(coalesce(${amountSql(d('total'))}, ${amountSql(d('revenue'))}, ${amountSql('ln.s')}, 0), 2)::decimal(18,2)
     from e0 e left join lines ln on ln.workspace_id = e.workspace_id and ln.seq = e.seq where e.event = 'Order Completed'
     union all
     select ${base}, 'cancel', ${actor}, ${none(4)}, ${p('order_id')}, null
