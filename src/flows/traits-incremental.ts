@@ -41,7 +41,11 @@ const notBefore = new WeakMap<EventStoreDb, number>();
 /** The traits cursor this process last committed, per event store. */
 const cursors = new WeakMap<EventStoreDb, number>();
 
-/** One incremental pass; returns the number of events it covered (0 when there was nothing to do or it is not time yet). */
+/**
+ * One incremental pass; returns the number of events it covered, at least 1 when it moved the cursor
+ * over a stretch of seqs with no event (a gap in the outbox's numbering), so a caller looping while
+ * the result is positive does not stop short; 0 when there was nothing to do or it is not time yet.
+ */
 export async function traitsStep(op: SqlRunner, es: EventStoreDb, o: TraitsStepOptions = {}): Promise<number> {
   if (Date.now() < (notBefore.get(es) ?? 0)) return 0;
   const t0 = Date.now();
@@ -129,7 +133,7 @@ function pass(op: SqlRunner, es: EventStoreDb, o: TraitsStepOptions): Promise<nu
     }
     cursors.set(es, upTo);
     mark('cursor');
-    return evs.length;
+    return Math.max(evs.length, 1);
   }).catch((e: unknown) => {
     cursors.delete(es);
     throw e;
