@@ -4,7 +4,7 @@ import type { EventStoreDb } from '../platform/eventstore/duckdb.ts';
 import { isAppError } from '../platform/errors.ts';
 import { getCursor } from '../modules/ingest/index.ts';
 import {
-  forgetRanks, getChurnModel, getRun, getRunCached, getTraitsCursor, influenceChanges, maySocialAction, listRuns, mirrorRowsOf, refreshSocialActions, replaceMirrorRows, setMergesChecked, setTraitsCursor,
+  forgetRanks, getChurnModel, getRun, getRunCached, getTraitsCursor, influenceChanges, maySocialAction, MENTIONS_SHARE, listRuns, mirrorRowsOf, refreshSocialActions, replaceMirrorRows, setMergesChecked, setTraitsCursor,
   type ChurnModel, type TraitsRun,
 } from '../modules/profiles/index.ts';
 import { PROJECTOR } from './project-events.ts';
@@ -91,11 +91,11 @@ function pass(op: SqlRunner, es: EventStoreDb, o: TraitsStepOptions): Promise<nu
     if (stored - projected > (o.maxProjectorLag ?? 5000)) return 0;
     // The range: at most maxEvents seqs past the cursor, none past the projector (a bound on seq,
     // not an ORDER BY … LIMIT: plain statements are the cheap ones in DuckDB). Its events' ids, and
-    // whether any can give a social action (maySocialAction, on the body: a share touch can be any event).
+    // whether any can give a social action (maySocialAction: a share touch can be any event).
     const upTo = Math.min(stored, projected, cursor + (o.maxEvents ?? 20_000));
     if (upTo <= cursor) return 0;
-    const evs = (await es.read<{ workspace_id: string; seq: number; user_id: string | null; anonymous_id: string | null; event: string | null; body: string }>(
-      'select workspace_id, seq, user_id, anonymous_id, event, body::varchar as body from events where seq > $1 and seq <= $2', [cursor, upTo],
+    const evs = (await es.read<{ workspace_id: string; seq: number; user_id: string | null; anonymous_id: string | null; event: string | null; share: boolean }>(
+      `select workspace_id, seq, user_id, anonymous_id, event, ${MENTIONS_SHARE} as share from events e where seq > $1 and seq <= $2`, [cursor, upTo],
     )).sort((a, b) => a.seq - b.seq);
     const byWs = new Map<string, Map<string, TouchedId>>();
     const touch = (ws: string, kind: string, value: string | null, seq: number) => {
@@ -115,7 +115,7 @@ function pass(op: SqlRunner, es: EventStoreDb, o: TraitsStepOptions): Promise<nu
     // The social actions of the range (idempotent: a replayed range replaces its rows; a range with no
     // social event has none) before the profiles, and the cursor: in the workspace's transaction
     // when the range has one workspace, else each in its own.
-    const social = evs.some((e) => maySocialAction(e.event, e.body));
+    const social = evs.some((e) => maySocialAction(e.event, e.share));
     const hooks: TxHooks = { before: social ? (c) => refreshSocialActions(c, cursor, upTo) : null, after: (c) => setTraitsCursor(c, upTo), ran: false };
     if (byWs.size === 1) {
       const [ws, ids] = [...byWs][0]!;

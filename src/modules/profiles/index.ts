@@ -19,7 +19,7 @@ export {
   type TraitsRow, type RfmGrid, type StageChangeRow, type Influencer,
 } from './read.ts';
 export { buyerTraitColumns, traitsOfProfiles, traitColumnsPresent, NUMERIC_TRAIT_COLUMNS, EXPORT_TRAIT_COLUMNS, type TraitColumns } from './columns.ts';
-export { rebuildSocialActions, refreshSocialActions, maySocialAction } from './social-actions.ts';
+export { rebuildSocialActions, refreshSocialActions, maySocialAction, MENTIONS_SHARE } from './social-actions.ts';
 export { influenceChanges } from './influence.ts';
 export { createTraitsIndexes, dropAllTraitsIndexes } from './indexes.ts';
 export { pagerank, PAGERANK_DAMPING, PAGERANK_TOLERANCE, PAGERANK_MAX_ITERATIONS, type PageRankResult } from './pagerank.ts';

@@ -24,11 +24,13 @@ import { amountSql } from './facts.ts';
  */
 
 const SOCIAL_NAMES = ['User Followed', 'User Unfollowed', 'Friend Added', 'Friend Removed', 'Invite Accepted', 'Invite Sent', 'Product Shared', 'Order Completed', 'Order Cancelled'];
+/** Whether an event's body mentions a share (a substring test, much cheaper than parsing it); `e.`-qualified. */
+export const MENTIONS_SHARE = `strpos(e.body::varchar, 'share_id') > 0`;
 /** Whether an event of `events e` can give a social action (the extraction's first filter). */
-export const SOCIAL_ACTION_EVENTS = `(e.event in (${SOCIAL_NAMES.map((n) => `'${n}'`).join(', ')}) or strpos(e.body::varchar, 'share_id') > 0)`;
+export const SOCIAL_ACTION_EVENTS = `(e.event in (${SOCIAL_NAMES.map((n) => `'${n}'`).join(', ')}) or ${MENTIONS_SHARE})`;
 const socialNames = new Set(SOCIAL_NAMES);
-/** SOCIAL_ACTION_EVENTS in JS, over an event's name and stored body text (the incremental pass skips ranges without one). */
-export const maySocialAction = (event: string | null, body: string): boolean => (event !== null && socialNames.has(event)) || body.includes('share_id');
+/** SOCIAL_ACTION_EVENTS in JS, over an event's name and MENTIONS_SHARE read with it (the incremental pass skips ranges without one). */
+export const maySocialAction = (event: string | null, mentionsShare: boolean): boolean => mentionsShare || (event !== null && socialNames.has(event));
 
 const p = (k: string) => `nullif(json_extract_string(e.body, '$.properties.${k}'), '')`;
 const d = (k: string) => `try_cast(json_extract_string(e.body, '$.properties.${k}') as double)`;
@@ -65,7 +67,7 @@ function extractSql(where: string, linesWhere: string): string {
     union all
     select * from (select ${base}, 'touch', ${actor}, null, ${touch} as share_id, ${none(4)}
       from e0 e where e.type in ('track', 'page', 'screen') and e.event is distinct from 'Product Shared'
-        and strpos(e.body::varchar, 'share_id') > 0) where share_id is not null
+        and ${MENTIONS_SHARE}) where share_id is not null
     union all
     select ${base}, 'order', ${actor}, null, ${p('share_id')}, ${none(2)}, ${p('order_id')},
       round(coalesce(${amountSql(d('total'))}, ${amountSql(d('revenue'))}, ${amountSql('ln.s')}, 0), 2)::decimal(18,2)
