@@ -196,6 +196,8 @@ export interface WriteTraitsOptions {
   influence?: 'none' | 'counts' | 'all';
   /** Called after each phase (timings). */
   mark?: (phase: string) => void;
+  /** A scope's events come from the per-id event lists (event-lists.ts; they must cover the events wanted), not the log. */
+  eventLists?: boolean;
 }
 
 /**
@@ -209,7 +211,7 @@ export interface WriteTraitsOptions {
 export async function writeTraits(c: DuckDBConnection, q: FactsQuery, history: Map<string, StageChange[]> | null, model: ChurnModel | null, o: WriteTraitsOptions = {}): Promise<void> {
   const mark = o.mark ?? (() => undefined);
   // A scope's facts computed in JS from its events (facts-scope.ts), the lifecycle history with them.
-  const aggs = q.scope ? await scopeAggregates(c, { ...q, scope: q.scope }) : null;
+  const aggs = q.scope ? await scopeAggregates(c, { ...q, scope: q.scope }, o.eventLists) : null;
   if (aggs) mark('facts read');
   if (!history) {
     if (aggs) history = new Map(aggs.filter((a) => a.history.length).map((a) => [a.profileId, a.history]));
