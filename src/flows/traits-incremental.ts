@@ -209,6 +209,7 @@ async function updateWorkspace(
     await es.write(async (c) => {
       conn = c;
       if (hooks?.before) await hooks.before(c);
+      mark('social actions, event lists');
       const mirrorChanged = await replaceMirrorRows(c, ws, scope, rows, same ? mirrored : undefined);
       mark('mirror');
       // The influence step only when the pass can have changed an influence trait (influence.ts).

@@ -72,16 +72,18 @@ export async function rebuildEventLists(
     await c.run('delete from traits_event_lists');
   });
   await tx(async (c) => {
+    // The log's values once (one parse of each body), then the lists slice by slice from them.
+    await c.run(`create or replace temp table traits_event_values as select * from ${eventValues('e.seq <= $1')}`, [upTo]);
     let done = 0;
     for (const kind of ['user_id', 'anonymous_id'] as const) {
       for (let s = 0; s < SLICES; s++) {
         await c.run(
           `${insertHead} select workspace_id, '${kind}', ${kind}, ${LISTS}
-           from ${eventValues(`e.seq <= $1 and e.${kind} is not null and hash(e.${kind}) % ${SLICES} = ${s}`)} v group by workspace_id, ${kind}`,
-          [upTo]);
+           from traits_event_values where ${kind} is not null and hash(${kind}) % ${SLICES} = ${s} group by workspace_id, ${kind}`);
         progress?.(++done, 2 * SLICES);
       }
     }
+    await c.run('drop table traits_event_values');
   });
   await tx(async (c) => {
     await c.run('create index if not exists traits_event_lists_value on traits_event_lists (value)');
