@@ -78,7 +78,7 @@ function pass(op: SqlRunner, es: EventStoreDb, o: TraitsStepOptions): Promise<nu
       lastCheck.set(es, Date.now());
       await refreshStaleRuns(op, es, today);
       // Un-merges come from the API, not the event stream: picked up here.
-      for (const ws of await listRuns(es)) await updateWorkspace(op, es, ws, [], today, null, false, mark);
+      for (const ws of await listRuns(es)) await updateWorkspace(op, es, ws, [], today, null, undefined, mark);
     }
     // The cursor as this process last committed it (the pass is its only writer), else as stored.
     const cursor = cursors.get(es) ?? await getTraitsCursor(es);
@@ -126,19 +126,25 @@ function pass(op: SqlRunner, es: EventStoreDb, o: TraitsStepOptions): Promise<nu
       lists = cursor;
     }
     mark('range: lists');
+    // The scopes read the lists up to `from` and the log after it; the range goes into the lists
+    // last, with the cursor (event-lists.ts readEventLists: no read after an append).
     const from = lists;
-    const before = async (c: DuckDBConnection) => {
-      if (social) await refreshSocialActions(c, cursor, upTo);
-      await appendEventLists(c, from, upTo);
+    const tail = { after: from, upTo };
+    const hooks: TxHooks = {
+      before: social ? (c) => refreshSocialActions(c, cursor, upTo) : null,
+      after: async (c) => {
+        await appendEventLists(c, from, upTo);
+        await setTraitsCursor(c, upTo);
+      },
+      ran: false,
     };
-    const hooks: TxHooks = { before, after: (c) => setTraitsCursor(c, upTo), ran: false };
     if (byWs.size === 1) {
       const [ws, ids] = [...byWs][0]!;
-      await updateWorkspace(op, es, ws, [...ids.values()], today, { after: cursor, upTo }, true, mark, hooks);
+      await updateWorkspace(op, es, ws, [...ids.values()], today, { after: cursor, upTo }, tail, mark, hooks);
     } else {
-      await es.write(before);
+      if (hooks.before) await es.write(hooks.before);
       hooks.before = null;
-      for (const [ws, ids] of byWs) await updateWorkspace(op, es, ws, [...ids.values()], today, { after: cursor, upTo }, true, mark);
+      for (const [ws, ids] of byWs) await updateWorkspace(op, es, ws, [...ids.values()], today, { after: cursor, upTo }, tail, mark);
     }
     if (!hooks.ran) {
       await es.write(async (c) => {
@@ -169,7 +175,7 @@ interface TxHooks { before: ((c: DuckDBConnection) => Promise<void>) | null; aft
  */
 async function updateWorkspace(
   op: SqlRunner, es: EventStoreDb, ws: string, touched: TouchedId[], today: string, range: { after: number; upTo: number } | null,
-  eventLists: boolean, mark: (phase: string) => void, hooks?: TxHooks,
+  eventLists: { after: number; upTo: number } | undefined, mark: (phase: string) => void, hooks?: TxHooks,
 ) {
   const run = await getRunCached(es, ws);
   if (!run) {
@@ -209,7 +215,7 @@ async function updateWorkspace(
     await es.write(async (c) => {
       conn = c;
       if (hooks?.before) await hooks.before(c);
-      mark('social actions, event lists');
+      mark('social actions');
       const mirrorChanged = await replaceMirrorRows(c, ws, scope, rows, same ? mirrored : undefined);
       mark('mirror');
       // The influence step only when the pass can have changed an influence trait (influence.ts).

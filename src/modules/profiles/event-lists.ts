@@ -91,9 +91,16 @@ export async function rebuildEventLists(
   });
 }
 
-/** A scope's events from the lists, each as scopeLookups returns a row, with the id kind it was found by. */
+/**
+ * A scope's events, each as scopeLookups returns a row, with the id kind it was found by: from the
+ * lists, which cover the events up to `tail.after`, and from the log for the seqs in
+ * (tail.after, tail.upTo]. The pass appends its range to the lists only after this read: a scan of
+ * a table the same transaction has appended to can fail inside DuckDB 1.5 when it runs on several
+ * threads (an internal error, "BatchedDataCollection::Merge"), so a read here never follows an
+ * append in its transaction (the merge below deletes before it inserts).
+ */
 export async function readEventLists(
-  c: DuckDBConnection, scope: Scope, cutoffIso: string, halfLifeDays: number,
+  c: DuckDBConnection, scope: Scope, cutoffIso: string, halfLifeDays: number, tail: { after: number; upTo: number },
 ): Promise<Array<{ kind: 'user_id' | 'anonymous_id'; row: unknown[] }>> {
   const users = new Set(scope.userIds);
   const anons = new Set(scope.anonymousIds);
@@ -101,10 +108,10 @@ export async function readEventLists(
   if (!values.length) return [];
   const p = new Params();
   const cutoff = `${p.add(cutoffIso)}::timestamptz`;
+  const decay = (ts: string) => `pow(0.5, (epoch(${cutoff}) - epoch(${ts})) / 86400.0 / ${p.add(halfLifeDays)})`;
   const r = await c.runAndReadAll(
     `select kind, value, rowid, workspace_id, seq, event, list_transform(ts, t -> epoch_us(t)) as us, message_id, user_id, anonymous_id,
-       order_id, total, revenue, coupon, discount, category, brand,
-       list_transform(ts, t -> pow(0.5, (epoch(${cutoff}) - epoch(t)) / 86400.0 / ${p.add(halfLifeDays)})) as decay, obody
+       order_id, total, revenue, coupon, discount, category, brand, list_transform(ts, t -> ${decay('t')}) as decay, obody
      from traits_event_lists where value in ${p.inList(values)}`,
     p.values, p.types);
   const out: Array<{ kind: 'user_id' | 'anonymous_id'; row: unknown[] }> = [];
@@ -118,23 +125,41 @@ export async function readEventLists(
     let g = rowsOfId.get(k);
     if (!g) rowsOfId.set(k, (g = { value, rowids: [] }));
     g.rowids.push(x[2] as bigint);
-    const [seq, event, us, mid, uid, aid, oid, total, revenue, coupon, discount, category, brand, decay, obody] = x.slice(4) as unknown[][];
+    const [seq, event, us, mid, uid, aid, oid, total, revenue, coupon, discount, category, brand, dec, obody] = x.slice(4) as unknown[][];
     for (let i = 0; i < seq!.length; i++) {
       out.push({
         kind,
-        row: [seq![i], event![i], us![i], mid![i], uid![i], aid![i], ws, oid![i], total![i], revenue![i], coupon![i], discount![i], category![i], brand![i], decay![i], obody![i]],
+        row: [seq![i], event![i], us![i], mid![i], uid![i], aid![i], ws, oid![i], total![i], revenue![i], coupon![i], discount![i], category![i], brand![i], dec![i], obody![i]],
       });
     }
   }
-  for (const g of rowsOfId.values()) if (g.rowids.length > COMPACT_ABOVE) await compact(c, g.value, g.rowids);
+  if (tail.upTo > tail.after) {
+    // The seq zone maps of the log keep this to its last row groups.
+    const t = new Params();
+    const tc = `${t.add(cutoffIso)}::timestamptz`;
+    const rows = await c.runAndReadAll(
+      `select seq, event, epoch_us(ts) as us, message_id, user_id, anonymous_id, workspace_id, order_id, total, revenue, coupon, discount,
+         category, brand, pow(0.5, (epoch(${tc}) - epoch(ts)) / 86400.0 / ${t.add(halfLifeDays)}), obody
+       from ${eventValues(`e.seq > ${t.add(tail.after)} and e.seq <= ${t.add(tail.upTo)}`)}`,
+      t.values, t.types);
+    for (const row of rows.getRowsJS()) {
+      if (row[4] !== null && users.has(row[4] as string)) out.push({ kind: 'user_id', row });
+      if (row[5] !== null && anons.has(row[5] as string)) out.push({ kind: 'anonymous_id', row });
+    }
+  }
+  const merge = [...rowsOfId.values()].filter((g) => g.rowids.length > COMPACT_ABOVE);
+  if (merge.length) await compact(c, merge);
   return out;
 }
 
-/** Merges an id's rows (found by its value's index, picked by rowid) into one, on the caller's write transaction. */
-async function compact(c: DuckDBConnection, value: string, rowids: bigint[]) {
-  const rows = `(select rowid as r, * from traits_event_lists where value = $1)`;
-  const ids = `[${rowids.map(String).join(', ')}]::bigint[]`;
+/** Merges each id's rows (found by the values' index, picked by rowid) into one, on the caller's write transaction: deletes, then inserts. */
+async function compact(c: DuckDBConnection, ids: Array<{ value: string; rowids: bigint[] }>) {
+  const p = new Params();
+  const rows = `(select rowid as r, * from traits_event_lists where value in ${p.inList(ids.map((g) => g.value))})`;
+  const picked = `list_contains([${ids.flatMap((g) => g.rowids).map(String).join(', ')}]::bigint[], r)`;
   const merged = LIST_COLUMNS.map((col) => `flatten(list(${col} order by seq[1])) as ${col}`).join(', ');
-  await c.run(`${insertHead} select workspace_id, kind, value, ${merged} from ${rows} where list_contains(${ids}, r) group by workspace_id, kind, value`, [value]);
-  await c.run(`delete from traits_event_lists where rowid in (select r from ${rows} where list_contains(${ids}, r))`, [value]);
+  await c.run(`create or replace temp table traits_lists_merged as select workspace_id, kind, value, ${merged} from ${rows} where ${picked} group by workspace_id, kind, value`, p.values, p.types);
+  await c.run(`delete from traits_event_lists where rowid in (select r from ${rows} where ${picked})`, p.values, p.types);
+  await c.run(`${insertHead} select workspace_id, kind, value, ${LIST_COLUMNS.join(', ')} from traits_lists_merged`);
+  await c.run('drop table traits_lists_merged');
 }

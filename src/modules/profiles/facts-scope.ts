@@ -79,12 +79,12 @@ export function quantileCont(sorted: readonly number[], q: number): number {
 }
 
 /**
- * Reads the scope's events (`fromLists`: from the per-id event lists, which must cover the events
- * wanted; else from the log: a user-id lookup, an anonymous-id probe, and the anonymous-id lookup
+ * Reads the scope's events (`fromLists`: from the per-id event lists, which cover the events up to
+ * `after`, and the log's events in (after, upTo]; else from the log: a user-id lookup, an anonymous-id probe, and the anonymous-id lookup
  * when the probe finds events without a scope user id), the profiles of other user ids on them,
  * and computes the aggregates of its profiles. `scope.mirror` must hold the profiles' mirror rows.
  */
-export async function scopeAggregates(c: DuckDBConnection, q: FactsQuery & { scope: Scope }, fromLists = false): Promise<ProfileAggregates[]> {
+export async function scopeAggregates(c: DuckDBConnection, q: FactsQuery & { scope: Scope }, fromLists?: { after: number; upTo: number }): Promise<ProfileAggregates[]> {
   const scope = q.scope;
   // base: one row per profile with mirror rows; its user / anonymous id is the least of each kind.
   const owner = new Map<string, string>();
@@ -109,7 +109,7 @@ export async function scopeAggregates(c: DuckDBConnection, q: FactsQuery & { sco
     rows.push(row);
   };
   if (fromLists) {
-    for (const x of await readEventLists(c, scope, new Date(cutoffMs).toISOString(), q.settings.interests.halfLifeDays)) keep(x.kind, x.row);
+    for (const x of await readEventLists(c, scope, new Date(cutoffMs).toISOString(), q.settings.interests.halfLifeDays, fromLists)) keep(x.kind, x.row);
   } else {
     // The anonymous ids' events are read only when some carry none of the scope's user ids (anonymousProbe).
     const probe = scope.userIds.length ? anonymousProbe(scope) : null;

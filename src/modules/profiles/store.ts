@@ -196,8 +196,8 @@ export interface WriteTraitsOptions {
   influence?: 'none' | 'counts' | 'all';
   /** Called after each phase (timings). */
   mark?: (phase: string) => void;
-  /** A scope's events come from the per-id event lists (event-lists.ts; they must cover the events wanted), not the log. */
-  eventLists?: boolean;
+  /** A scope's events come from the per-id event lists (event-lists.ts), which cover the events up to `after`, and the log's seqs in (after, upTo]; else from the log. */
+  eventLists?: { after: number; upTo: number };
 }
 
 /**
