@@ -27,7 +27,9 @@ export const COMPACT_ABOVE = 16;
 /** The build runs in this many slices of each id kind (the list aggregate holds a slice in memory). */
 const SLICES = 16;
 
-const LISTS = LIST_COLUMNS.map((c) => `list(${c} order by seq) as ${c}`).join(', ');
+/** The aggregate of a group's events: one list of structs sorted by seq (one sort, not one per column), then a list per column. */
+const EVS = `list({${LIST_COLUMNS.map((c) => `'${c}': ${c}`).join(', ')}} order by seq) as evs`;
+const LISTS = LIST_COLUMNS.map((c) => `list_transform(evs, x -> x.${c}) as ${c}`).join(', ');
 const insertHead = `insert into traits_event_lists (workspace_id, kind, value, ${LIST_COLUMNS.join(', ')})`;
 
 /** Every event with a seq up to this is in the lists; null when they were never built. */
@@ -45,13 +47,14 @@ async function setEventListsSeq(c: DuckDBConnection, seq: number) {
 export async function appendEventLists(c: DuckDBConnection, after: number, upTo: number): Promise<void> {
   if (upTo <= after) return;
   await c.run(
-      `${insertHead}
+    `${insertHead}
        with v as materialized (select * from ${eventValues('e.seq > $1 and e.seq <= $2')})
        select workspace_id, kind, value, ${LISTS} from (
-         select 'user_id' as kind, user_id as value, * from v where user_id is not null
-         union all
-         select 'anonymous_id' as kind, anonymous_id as value, * from v where anonymous_id is not null)
-       group by workspace_id, kind, value`,
+         select workspace_id, kind, value, ${EVS} from (
+           select 'user_id' as kind, user_id as value, * from v where user_id is not null
+           union all
+           select 'anonymous_id' as kind, anonymous_id as value, * from v where anonymous_id is not null)
+         group by workspace_id, kind, value)`,
     [after, upTo]);
   await setEventListsSeq(c, upTo);
 }
@@ -78,8 +81,9 @@ export async function rebuildEventLists(
     for (const kind of ['user_id', 'anonymous_id'] as const) {
       for (let s = 0; s < SLICES; s++) {
         await c.run(
-          `${insertHead} select workspace_id, '${kind}', ${kind}, ${LISTS}
-           from traits_event_values where ${kind} is not null and hash(${kind}) % ${SLICES} = ${s} group by workspace_id, ${kind}`);
+          `${insertHead} select workspace_id, '${kind}', ${kind}, ${LISTS} from (
+             select workspace_id, ${kind}, ${EVS} from traits_event_values
+             where ${kind} is not null and hash(${kind}) % ${SLICES} = ${s} group by workspace_id, ${kind})`);
         progress?.(++done, 2 * SLICES);
       }
     }
