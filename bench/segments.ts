@@ -26,7 +26,7 @@ import { normalizeMessage, setCursor } from '../src/modules/ingest/index.ts';
 import { openEventStoreDb, type EventStoreDb } from '../src/platform/eventstore/duckdb.ts';
 import { openOpStore, migrateOpStore, type OpStore } from '../src/platform/opstore/index.ts';
 import { appendEvents, eventStoreCursor, migrateEventStore } from '../src/modules/events/index.ts';
-import { rebuildEventLists, setTraitsCursor } from '../src/modules/profiles/index.ts';
+import { setTraitsCursor } from '../src/modules/profiles/index.ts';
 import { recomputeAll, type RecomputeResult } from '../src/flows/traits-recompute.ts';
 import { traitsStep } from '../src/flows/traits-incremental.ts';
 import { PROJECTOR } from '../src/flows/project-events.ts';
@@ -72,7 +72,7 @@ async function subjects(es: EventStoreDb, n: number) {
   return people;
 }
 
-async function incremental(op: OpStore, es: EventStoreDb, asOf: string, passes: number): Promise<{ samples: PassSample[]; touched: string[]; listsMs: number }> {
+async function incremental(op: OpStore, es: EventStoreDb, asOf: string, passes: number): Promise<{ samples: PassSample[]; touched: string[] }> {
   const people = await subjects(es, passes);
   const product = await es.read<{ category: string; brand: string; price: number; product_id: string; name: string }>(
     `select product_id, any_value(name) as name, any_value(category) as category, any_value(brand) as brand, any_value(price) as price
@@ -80,13 +80,6 @@ async function incremental(op: OpStore, es: EventStoreDb, asOf: string, passes: 
   const byId = new Map(product.map((p) => [p.product_id, p]));
   let seq = await eventStoreCursor(es);
   await es.write((c) => setTraitsCursor(c, seq));
-  // The world was loaded without passes: the per-id event lists are built from the log (the first
-  // pass would do it; timed here on its own).
-  log(`per-id event lists from the log, load ${load()} ...`);
-  const tl = performance.now();
-  await rebuildEventLists((f) => es.write(f), seq, (d, n) => { if (d % 8 === 0) log(`  ${d} / ${n} slices`); });
-  const listsMs = performance.now() - tl;
-  log(`per-id event lists: ${fmt(listsMs / 1000, 1)} s`);
   const at = new Date(Date.parse(asOf + 'T12:00:00Z'));
   const kinds = ['Product Viewed', 'Product Added', 'Order Completed', 'Product Viewed'];
   const step = (timings?: Record<string, number>) => traitsStep(op, es, { today: () => asOf, checkEveryMs: 3_600_000, maxDutyCycle: 1, timings });
@@ -116,7 +109,7 @@ async function incremental(op: OpStore, es: EventStoreDb, asOf: string, passes: 
     touched.push(p.user_id);
     if ((i + 1) % 50 === 0) log(`  ${i + 1} passes, median so far ${fmt(median(samples.map((s) => s.ms)), 1)} ms`);
   }
-  return { samples, touched, listsMs };
+  return { samples, touched };
 }
 
 function stats(xs: number[]) {
@@ -179,7 +172,6 @@ async function main() {
     ...Object.entries(perKind).map(([k, s]) => `| … ${k} (${s.n}) | p50 ${fmt(s.p50, 1)} ms, p99 ${fmt(s.p99, 1)} ms | |`),
     ...Object.entries(perPhase).map(([k, s]) => `| … phase ${k} | p50 ${fmt(s.p50, 1)} ms, p99 ${fmt(s.p99, 1)} ms, max ${fmt(s.max, 1)} ms | |`),
     `| … passes that ran the influence step | ${withInfluence} of ${inc.samples.length} | |`,
-    `| per-id event lists built from the log (once: a log loaded without passes) | ${fmt(inc.listsMs / 1000, 1)} s | |`,
     `| incremental == full recompute | ${exact ? 'every row equal' : 'DIFFERENT'} | |`,
     preview
       ? `| preview of a 5-condition rule (${preview.reps} runs) | median ${fmt(preview.median, 0)} ms, p99 ${fmt(preview.p99, 0)} ms, ${fmt(preview.count)} profiles | < 1 s: ${preview.median < 1000 ? 'met' : 'MISSED'} |`
@@ -189,7 +181,7 @@ async function main() {
   ];
   process.stdout.write(lines.join('\n') + '\n');
   const outFile = args.out ?? path.join(ROOT, '.bench-data', `segments-${m.date.replace(/[:.]/g, '-')}.json`);
-  fs.writeFileSync(outFile, JSON.stringify({ machine: m, world, migrateMs, full: [full1, full2], incremental: { all, perKind, perPhase, withInfluence, listsMs: inc.listsMs, samples: inc.samples }, exact, preview }, null, 2));
+  fs.writeFileSync(outFile, JSON.stringify({ machine: m, world, migrateMs, full: [full1, full2], incremental: { all, perKind, perPhase, withInfluence, samples: inc.samples }, exact, preview }, null, 2));
   log(`results written to ${path.relative(ROOT, outFile)}`);
   if (!exact || full1.ms >= 60_000 || all.p99 >= 50 || (preview && preview.median >= 1000)) process.exitCode = 1;
 }

@@ -4,7 +4,7 @@ import type { EventStoreDb } from '../platform/eventstore/duckdb.ts';
 import { isAppError } from '../platform/errors.ts';
 import { getCursor } from '../modules/ingest/index.ts';
 import {
-  forgetRanks, getChurnModel, getRun, getRunCached, getTraitsCursor, influenceChanges, maySocialAction, MENTIONS_SHARE, listRuns, appendEventLists, eventListsSeq, rebuildEventLists, mirrorRowsOf, refreshSocialActions, replaceMirrorRows, setMergesChecked, setTraitsCursor,
+  forgetRanks, getChurnModel, getRun, getRunCached, getTraitsCursor, influenceChanges, maySocialAction, MENTIONS_SHARE, listRuns, mirrorRowsOf, refreshSocialActions, replaceMirrorRows, setMergesChecked, setTraitsCursor,
   type ChurnModel, type TraitsRun,
 } from '../modules/profiles/index.ts';
 import { PROJECTOR } from './project-events.ts';
@@ -40,8 +40,6 @@ const lastCheck = new WeakMap<EventStoreDb, number>();
 const notBefore = new WeakMap<EventStoreDb, number>();
 /** The traits cursor this process last committed, per event store. */
 const cursors = new WeakMap<EventStoreDb, number>();
-/** The event lists' coverage (profiles/event-lists.ts) as this process last committed it, per event store. */
-const listed = new WeakMap<EventStoreDb, number>();
 
 /**
  * One incremental pass; returns the number of events it covered, at least 1 when it moved the cursor
@@ -78,7 +76,7 @@ function pass(op: SqlRunner, es: EventStoreDb, o: TraitsStepOptions): Promise<nu
       lastCheck.set(es, Date.now());
       await refreshStaleRuns(op, es, today);
       // Un-merges come from the API, not the event stream: picked up here.
-      for (const ws of await listRuns(es)) await updateWorkspace(op, es, ws, [], today, null, undefined, mark);
+      for (const ws of await listRuns(es)) await updateWorkspace(op, es, ws, [], today, null, mark);
     }
     // The cursor as this process last committed it (the pass is its only writer), else as stored.
     const cursor = cursors.get(es) ?? await getTraitsCursor(es);
@@ -118,33 +116,14 @@ function pass(op: SqlRunner, es: EventStoreDb, o: TraitsStepOptions): Promise<nu
     // social event has none) before the profiles, and the cursor: in the workspace's transaction
     // when the range has one workspace, else each in its own.
     const social = evs.some((e) => maySocialAction(e.event, e.share));
-    // The per-id event lists the scope is read from: built from the log when they do not cover the
-    // cursor (a log loaded without passes; once), then the range appended before the scope is read.
-    let lists = listed.get(es) ?? await eventListsSeq(es);
-    if (lists === null || lists < cursor) {
-      await rebuildEventLists((f) => es.write(f), cursor);
-      lists = cursor;
-    }
-    mark('range: lists');
-    // The scopes read the lists up to `from` and the log after it; the range goes into the lists
-    // last, with the cursor (event-lists.ts readEventLists: no read after an append).
-    const from = lists;
-    const tail = { after: from, upTo };
-    const hooks: TxHooks = {
-      before: social ? (c) => refreshSocialActions(c, cursor, upTo) : null,
-      after: async (c) => {
-        await appendEventLists(c, from, upTo);
-        await setTraitsCursor(c, upTo);
-      },
-      ran: false,
-    };
+    const hooks: TxHooks = { before: social ? (c) => refreshSocialActions(c, cursor, upTo) : null, after: (c) => setTraitsCursor(c, upTo), ran: false };
     if (byWs.size === 1) {
       const [ws, ids] = [...byWs][0]!;
-      await updateWorkspace(op, es, ws, [...ids.values()], today, { after: cursor, upTo }, tail, mark, hooks);
+      await updateWorkspace(op, es, ws, [...ids.values()], today, { after: cursor, upTo }, mark, hooks);
     } else {
       if (hooks.before) await es.write(hooks.before);
       hooks.before = null;
-      for (const [ws, ids] of byWs) await updateWorkspace(op, es, ws, [...ids.values()], today, { after: cursor, upTo }, tail, mark);
+      for (const [ws, ids] of byWs) await updateWorkspace(op, es, ws, [...ids.values()], today, { after: cursor, upTo }, mark);
     }
     if (!hooks.ran) {
       await es.write(async (c) => {
@@ -153,12 +132,10 @@ function pass(op: SqlRunner, es: EventStoreDb, o: TraitsStepOptions): Promise<nu
       });
     }
     cursors.set(es, upTo);
-    listed.set(es, Math.max(from, upTo));
     mark('cursor');
     return Math.max(evs.length, 1);
   }).catch((e: unknown) => {
     cursors.delete(es);
-    listed.delete(es);
     throw e;
   });
 }
@@ -174,8 +151,8 @@ interface TxHooks { before: ((c: DuckDBConnection) => Promise<void>) | null; aft
  * Identifiers whose events are all in the workspace's last full run are skipped.
  */
 async function updateWorkspace(
-  op: SqlRunner, es: EventStoreDb, ws: string, touched: TouchedId[], today: string, range: { after: number; upTo: number } | null,
-  eventLists: { after: number; upTo: number } | undefined, mark: (phase: string) => void, hooks?: TxHooks,
+  op: SqlRunner, es: EventStoreDb, ws: string, touched: TouchedId[], today: string, range: { after: number; upTo: number } | null, mark: (phase: string) => void,
+  hooks?: TxHooks,
 ) {
   const run = await getRunCached(es, ws);
   if (!run) {
@@ -215,14 +192,13 @@ async function updateWorkspace(
     await es.write(async (c) => {
       conn = c;
       if (hooks?.before) await hooks.before(c);
-      mark('social actions');
       const mirrorChanged = await replaceMirrorRows(c, ws, scope, rows, same ? mirrored : undefined);
       mark('mirror');
       // The influence step only when the pass can have changed an influence trait (influence.ts).
       const influence = mirrorChanged || un.profiles.length || range === null
         ? 'all' : await influenceChanges(c, ws, run.asOf, range.after, range.upTo, rows);
       mark('influence check');
-      await recomputeProfiles(c, ws, scope, run.asOf, run.settings, model, { influence, mark, mirror: rows, eventLists });
+      await recomputeProfiles(c, ws, scope, run.asOf, run.settings, model, { influence, mark, mirror: rows });
       if (un.latest && un.latest !== run.mergesCheckedAt) await setMergesChecked(c, ws, un.latest);
       if (hooks) {
         await hooks.after(c);

@@ -8,7 +8,7 @@ import { insertEvents } from '../../src/modules/ingest/index.ts';
 import { pumpBatch } from '../../src/flows/pump-events.ts';
 import { projectBatch } from '../../src/flows/project-events.ts';
 import { loadProfileSettings, recomputeAll, recomputeProfiles } from '../../src/flows/traits-recompute.ts';
-import { appendEventLists, COMPACT_ABOVE, eventListsSeq, getChurnModel, rebuildEventLists } from '../../src/modules/profiles/index.ts';
+import { getChurnModel } from '../../src/modules/profiles/index.ts';
 import { jsonDouble, quantileCont } from '../../src/modules/profiles/facts-scope.ts';
 
 // The incremental pass computes a scope's facts in JS (profiles/facts-scope.ts); the full recompute
@@ -128,32 +128,18 @@ test('every profile recomputed through the JS facts equals the facts query, colu
   assert.equal(byUser('e7').orders, 1);
   assert.deepEqual([byUser('e8').orders, byUser('e8').gmv, byUser('e8').refunded_amount], [3, 55, 15]);
   const ids = full.traits.map((r) => r.profile_id as string);
-  // Random small scopes (seeded), covering every profile once; the events from the log, then from
-  // the per-id event lists (built up to a point, then appended one seq at a time: the busiest ids
-  // get more than COMPACT_ABOVE rows, merged when read).
+  // Random small scopes (seeded), covering every profile once.
   let seed = 7;
   const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-  const recomputeAllScoped = async (eventLists?: { after: number; upTo: number }) => {
-    const order = ids.map((id) => ({ id, k: rnd() })).sort((a, b) => a.k - b.k).map((x) => x.id);
-    for (let i = 0; i < order.length;) {
-      const n = 1 + Math.floor(rnd() * 6);
-      const scope = order.slice(i, i + n);
-      i += n;
-      await t.engine.es.write((c) => recomputeProfiles(c, WS, scope, AS_OF, settings, model, { influence: 'none', eventLists }));
-    }
-    const js = await snapshot();
-    assert.equal(js.traits.length, full.traits.length);
-    for (let i = 0; i < full.traits.length; i++) assert.deepEqual(js.traits[i], full.traits[i], `profile ${String(full.traits[i]!.profile_id)} (lists: ${JSON.stringify(eventLists)})`);
-    assert.deepEqual(js.history, full.history);
-  };
-  await recomputeAllScoped();
-  // The lists: built up to top − 900, appended one seq at a time up to top − 300, the rest read from the log's tail.
-  const top = Number((await t.engine.es.read<{ s: bigint }>('select max(seq) as s from events'))[0]!.s);
-  await rebuildEventLists((f) => t.engine.es.write(f), top - 900);
-  for (let s = top - 900; s < top - 300; s++) await t.engine.es.write((c) => appendEventLists(c, s, s + 1));
-  const rowsPerId = async () => Number((await t.engine.es.read<{ n: bigint }>('select max(n) as n from (select count(*) as n from traits_event_lists group by workspace_id, kind, value)'))[0]!.n);
-  assert.ok(await rowsPerId() > COMPACT_ABOVE);
-  assert.equal(await eventListsSeq(t.engine.es), top - 300);
-  await recomputeAllScoped({ after: top - 300, upTo: top });
-  assert.ok(await rowsPerId() <= COMPACT_ABOVE);
+  const order = ids.map((id) => ({ id, k: rnd() })).sort((a, b) => a.k - b.k).map((x) => x.id);
+  for (let i = 0; i < order.length;) {
+    const n = 1 + Math.floor(rnd() * 6);
+    const scope = order.slice(i, i + n);
+    i += n;
+    await t.engine.es.write((c) => recomputeProfiles(c, WS, scope, AS_OF, settings, model, { influence: 'none' }));
+  }
+  const js = await snapshot();
+  assert.equal(js.traits.length, full.traits.length);
+  for (let i = 0; i < full.traits.length; i++) assert.deepEqual(js.traits[i], full.traits[i], `profile ${String(full.traits[i]!.profile_id)}`);
+  assert.deepEqual(js.history, full.history);
 });

@@ -155,22 +155,6 @@ const MIGRATIONS: Array<{ version: number; sql: string[] }> = [
       `create index if not exists influence_edges_dst on influence_edges (dst)`,
     ],
   },
-  {
-    // Each user / anonymous id's events as lists, one row per id and appending pass
-    // (src/modules/profiles/event-lists.ts): the incremental traits pass reads a person's history in
-    // one index lookup instead of one per event. `traits_lists_state.seq`: every event up to it is in
-    // the lists. Complete from the start when no traits pass has run yet; else built by the next pass.
-    version: 10,
-    sql: [
-      `create table if not exists traits_event_lists (
-        workspace_id varchar not null, kind varchar not null, value varchar not null,
-        seq bigint[] not null, event varchar[], ts timestamptz[], message_id varchar[], user_id varchar[], anonymous_id varchar[],
-        order_id varchar[], total double[], revenue double[], coupon varchar[], discount double[], category varchar[], brand varchar[], obody varchar[])`,
-      `create index if not exists traits_event_lists_value on traits_event_lists (value)`,
-      `create table if not exists traits_lists_state (seq bigint not null)`,
-      `insert into traits_lists_state select 0 where coalesce((select max(seq) from traits_cursor), 0) = 0 and not exists (select 1 from traits_lists_state)`,
-    ],
-  },
 ];
 
 export async function migrateEventStore(db: EventStoreDb): Promise<number[]> {

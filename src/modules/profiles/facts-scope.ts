@@ -6,7 +6,6 @@ import { CHURN_FEATURES, churnSql, type ChurnModel } from './churn.ts';
 import { cmpUtf8 } from './collation.ts';
 import { SOCIAL_EVENTS, anonymousProbe, scopeLookups, type FactsQuery, type Scope } from './facts.ts';
 import { stageHistory, type StageChange } from './lifecycle.ts';
-import { readEventLists } from './event-lists.ts';
 
 /**
  * The facts of a small scope (an incremental pass), computed in TypeScript from the scope's events
@@ -79,12 +78,11 @@ export function quantileCont(sorted: readonly number[], q: number): number {
 }
 
 /**
- * Reads the scope's events (`fromLists`: from the per-id event lists, which cover the events up to
- * `after`, and the log's events in (after, upTo]; else from the log: a user-id lookup, an anonymous-id probe, and the anonymous-id lookup
- * when the probe finds events without a scope user id), the profiles of other user ids on them,
+ * Reads the scope's events (a user-id lookup; an anonymous-id probe, and the anonymous-id lookup when
+ * the probe finds events without a scope user id; the profiles of other user ids on them)
  * and computes the aggregates of its profiles. `scope.mirror` must hold the profiles' mirror rows.
  */
-export async function scopeAggregates(c: DuckDBConnection, q: FactsQuery & { scope: Scope }, fromLists?: { after: number; upTo: number }): Promise<ProfileAggregates[]> {
+export async function scopeAggregates(c: DuckDBConnection, q: FactsQuery & { scope: Scope }): Promise<ProfileAggregates[]> {
   const scope = q.scope;
   // base: one row per profile with mirror rows; its user / anonymous id is the least of each kind.
   const owner = new Map<string, string>();
@@ -98,30 +96,23 @@ export async function scopeAggregates(c: DuckDBConnection, q: FactsQuery & { sco
   }
   const cutoffMs = Date.parse(q.asOf + 'T00:00:00Z') + DAY;
   const cutoffUs = cutoffMs * 1000;
-  // The scope's events, in seq order: from the per-id event lists (event-lists.ts) when they cover
-  // the pass, else from the log (facts.ts scopeLookups: one plain index lookup per id kind).
+  // The scope's events (facts.ts scopeLookups: one plain index lookup per id kind), in seq order.
   const rows: unknown[][] = [];
   const scopeUsers = new Set(scope.userIds);
-  const keep = (kind: 'user_id' | 'anonymous_id', row: unknown[]) => {
-    if (row[6] !== q.ws || Number(row[2]) >= cutoffUs) return;
-    // An anonymous id's event with one of the scope's user ids came with the user-id read.
-    if (kind === 'anonymous_id' && row[4] !== null && scopeUsers.has(row[4] as string)) return;
-    rows.push(row);
-  };
-  if (fromLists) {
-    for (const x of await readEventLists(c, scope, new Date(cutoffMs).toISOString(), q.settings.interests.halfLifeDays, fromLists)) keep(x.kind, x.row);
-  } else {
-    // The anonymous ids' events are read only when some carry none of the scope's user ids (anonymousProbe).
-    const probe = scope.userIds.length ? anonymousProbe(scope) : null;
-    let anonNeeded = true;
-    if (probe) {
-      const r = await c.runAndReadAll(probe.sql, probe.params.values, probe.params.types);
-      anonNeeded = ((r.getColumnsJS()[1] ?? []) as Array<string | null>).some((u) => u === null || !scopeUsers.has(u));
-    }
-    for (const l of scopeLookups(scope, cutoffMs, q.settings.interests.halfLifeDays)) {
-      if (l.kind === 'anonymous_id' && !anonNeeded) continue;
-      const r = await c.runAndReadAll(l.sql, l.params.values, l.params.types);
-      for (const row of r.getRowsJS()) keep(l.kind, row);
+  // The anonymous ids' events are read only when some carry none of the scope's user ids (anonymousProbe).
+  const probe = scope.userIds.length ? anonymousProbe(scope) : null;
+  let anonNeeded = true;
+  if (probe) {
+    const r = await c.runAndReadAll(probe.sql, probe.params.values, probe.params.types);
+    anonNeeded = ((r.getColumnsJS()[1] ?? []) as Array<string | null>).some((u) => u === null || !scopeUsers.has(u));
+  }
+  for (const l of scopeLookups(scope, cutoffMs, q.settings.interests.halfLifeDays)) {
+    if (l.kind === 'anonymous_id' && !anonNeeded) continue;
+    const r = await c.runAndReadAll(l.sql, l.params.values, l.params.types);
+    for (const row of r.getRowsJS()) {
+      if (row[6] !== q.ws || Number(row[2]) >= cutoffUs) continue;
+      if (l.kind === 'anonymous_id' && row[4] !== null && scopeUsers.has(row[4] as string)) continue;
+      rows.push(row);
     }
   }
   rows.sort((a, b) => Number(a[0]) - Number(b[0]));

@@ -103,27 +103,13 @@ export function scopeLookups(scope: Scope, cutoffMs: number, halfLifeDays: numbe
     const p = new Params();
     const cutoff = `${p.add(iso(cutoffMs))}::timestamptz`;
     const decay = `pow(0.5, (epoch(${cutoff}) - epoch(ts)) / 86400.0 / ${p.add(halfLifeDays)})`;
-    const sql = `select seq, event, epoch_us(ts) as us, message_id, user_id, anonymous_id, workspace_id, order_id, total, revenue, coupon, discount,
-        category, brand, case when event in ('Product Viewed', 'Product Added', 'Order Completed') then ${decay} end, obody
-      from ${eventValues(`e.${kind} in ${p.inList([...ids])}`)}`;
+    const sql = `select seq, event, epoch_us(ts) as us, message_id, user_id, anonymous_id, workspace_id,
+        nullif(props[1], ''), ${amountSql('try_cast(props[2] as double)')}, ${amountSql('try_cast(props[3] as double)')}, nullif(props[4], ''), try_cast(props[5] as double),
+        props[6], props[7], case when event in ('Product Viewed', 'Product Added', 'Order Completed') then ${decay} end, obody
+      from (select ${candColumns('all', true)}, e.workspace_id from events e where e.${kind} in ${p.inList([...ids])})`;
     out.push({ kind, sql, params: p });
   }
   return out;
-}
-
-/** The columns of `eventValues`, in order. */
-export const EVENT_VALUE_COLUMNS = ['seq', 'event', 'ts', 'message_id', 'user_id', 'anonymous_id', 'workspace_id', 'order_id', 'total', 'revenue', 'coupon', 'discount', 'category', 'brand', 'obody'] as const;
-/**
- * The values the JS facts read of each event of `events e` matching `where`, as a subquery: its
- * ids, the order / product properties with the facts query's casts (amounts through `amountSql`)
- * and the body of each `Order Completed` (its lines). scopeLookups reads them from the log; the
- * per-id event lists (event-lists.ts) store them, so both give the same values.
- */
-export function eventValues(where: string): string {
-  return `(select seq, event, ts, message_id, user_id, anonymous_id, workspace_id, nullif(props[1], '') as order_id,
-      ${amountSql('try_cast(props[2] as double)')} as total, ${amountSql('try_cast(props[3] as double)')} as revenue, nullif(props[4], '') as coupon,
-      try_cast(props[5] as double) as discount, props[6] as category, props[7] as brand, obody
-    from (select ${candColumns('all', true)}, e.workspace_id from events e where ${where}))`;
 }
 
 /**

@@ -196,8 +196,6 @@ export interface WriteTraitsOptions {
   influence?: 'none' | 'counts' | 'all';
   /** Called after each phase (timings). */
   mark?: (phase: string) => void;
-  /** A scope's events come from the per-id event lists (event-lists.ts), which cover the events up to `after`, and the log's seqs in (after, upTo]; else from the log. */
-  eventLists?: { after: number; upTo: number };
 }
 
 /**
@@ -211,7 +209,7 @@ export interface WriteTraitsOptions {
 export async function writeTraits(c: DuckDBConnection, q: FactsQuery, history: Map<string, StageChange[]> | null, model: ChurnModel | null, o: WriteTraitsOptions = {}): Promise<void> {
   const mark = o.mark ?? (() => undefined);
   // A scope's facts computed in JS from its events (facts-scope.ts), the lifecycle history with them.
-  const aggs = q.scope ? await scopeAggregates(c, { ...q, scope: q.scope }, o.eventLists) : null;
+  const aggs = q.scope ? await scopeAggregates(c, { ...q, scope: q.scope }) : null;
   if (aggs) mark('facts read');
   if (!history) {
     if (aggs) history = new Map(aggs.filter((a) => a.history.length).map((a) => [a.profileId, a.history]));
