@@ -3,7 +3,8 @@ import type { ClusterModelParams } from '../modules/segments/index.ts';
 import type { EventStoreDb } from '../platform/eventstore/duckdb.ts';
 import { appError } from '../platform/errors.ts';
 import { buyerTraitColumns } from '../modules/profiles/index.ts';
-import { DEFAULT_FEATURES, featureDef, fitAutoSegmentsAsync, getModel, newModelId, putModel, NotEnoughData, type AutoSegmentModel } from '../modules/clusters/index.ts';
+import { DEFAULT_FEATURES, deleteModel, featureDef, fitAutoSegmentsAsync, getModel, newModelId, putModel, NotEnoughData, type AutoSegmentModel } from '../modules/clusters/index.ts';
+import { listSegments, referencedClusterModels } from '../modules/segments/index.ts';
 
 /**
  * Auto-segments across modules: read the buyers' computed traits (profiles), fit k-means with k
@@ -40,4 +41,14 @@ export async function createAutoSegments(op: OpStore, es: EventStoreDb, ws: stri
 export async function clusterModelParams(op: SqlRunner, ws: string, id: string): Promise<ClusterModelParams | null> {
   const m = await getModel(op, ws, id);
   return m ? { features: m.features, centers: m.clusters.map((c) => c.center) } : null;
+}
+
+/** Deletes an auto-segment model; refused (409) while a saved segment's rule has one of its clusters. */
+export async function removeAutoSegments(op: SqlRunner, ws: string, id: string): Promise<void> {
+  const users = (await listSegments(op, ws)).filter((s) => referencedClusterModels(s.rule).includes(id));
+  if (users.length) {
+    throw appError('CONFLICT', `auto-segment model ${id} is used by segment ${users.map((s) => s.id).join(', ')}`,
+      users.map((s) => ({ path: 'params.id', message: `used by segment ${s.id} (${s.name})` })));
+  }
+  if (!(await deleteModel(op, ws, id))) throw appError('NOT_FOUND', `no auto-segment model ${id}`);
 }

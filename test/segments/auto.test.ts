@@ -16,7 +16,7 @@ after(async () => {
   await t.close();
 });
 
-const api = (method: 'GET' | 'POST', url: string, payload?: unknown) =>
+const api = (method: 'GET' | 'POST' | 'DELETE', url: string, payload?: unknown) =>
   t.app.fastify.inject({ method, url, headers: { authorization: bearer() }, ...(payload !== undefined ? { payload: payload as object } : {}) });
 
 async function profileOf(userId: string): Promise<string> {
@@ -122,6 +122,24 @@ test('a cluster saved as a segment: { cluster: { model, index } } in the rule la
   await bad({ cluster: { model: m.id, index: -1 } }, 'rule.cluster.index');
   await bad({ cluster: { model: m.id } }, 'rule.cluster.index');
   await bad({ cluster: { model: m.id, index: 0, k: 1 } }, 'rule.cluster');
+
+  // The model cannot be deleted while a saved segment has one of its clusters; then it can, once.
+  const inUse = await api('DELETE', `/api/v1/segments/auto/${m.id}`);
+  assert.equal(inUse.statusCode, 409, inUse.body);
+  assert.equal(inUse.json().error.code, 'CONFLICT');
+  assert.match(inUse.json().error.details[0].message, new RegExp(`used by segment ${seg.json().id}`));
+  assert.equal((await api('GET', `/api/v1/segments/auto/${m.id}`)).statusCode, 200);
+  assert.equal((await api('DELETE', `/api/v1/segments/${seg.json().id}`)).statusCode, 204);
+  const gone = await api('DELETE', `/api/v1/segments/auto/${m.id}`);
+  assert.equal(gone.statusCode, 204, gone.body);
+  assert.equal((await api('GET', `/api/v1/segments/auto/${m.id}`)).statusCode, 404);
+  assert.ok(!(await api('GET', '/api/v1/segments/auto')).json().models.some((x: { id: string }) => x.id === m.id));
+  const again = await api('DELETE', `/api/v1/segments/auto/${m.id}`);
+  assert.equal(again.statusCode, 404);
+  assert.equal(again.json().error.code, 'NOT_FOUND');
+  const long = await api('DELETE', `/api/v1/segments/auto/${'x'.repeat(101)}`);
+  assert.equal(long.statusCode, 400);
+  assert.equal(long.json().error.details[0].path, 'params.id');
 });
 
 test('bad requests get a coded 4xx naming the field', async () => {

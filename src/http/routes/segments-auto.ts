@@ -5,7 +5,7 @@ import type { Authenticator } from '../auth.ts';
 import { parse } from '../validate.ts';
 import { appError } from '../../platform/errors.ts';
 import { FEATURE_NAMES, getModel, listModels } from '../../modules/clusters/index.ts';
-import { createAutoSegments } from '../../flows/segments-auto.ts';
+import { createAutoSegments, removeAutoSegments } from '../../flows/segments-auto.ts';
 
 /** Body of POST /api/v1/segments/auto (docs/segments.md, "Auto-segments"). */
 export const AutoSegmentBody = z.object({
@@ -17,7 +17,7 @@ export const AutoSegmentBody = z.object({
 
 const ModelParams = z.object({ id: z.string().min(1).max(100) });
 
-/** Auto-segments over the server API: fit, list, read. */
+/** Auto-segments over the server API: fit, list, read, delete. */
 export function autoSegmentRoutes(app: FastifyInstance, engine: Engine, auth: Authenticator) {
   const { op, es } = engine;
   const ws = (req: FastifyRequest) => req.ctx!.workspaceId;
@@ -43,6 +43,13 @@ export function autoSegmentRoutes(app: FastifyInstance, engine: Engine, auth: Au
       const model = await getModel(op, ws(req), id);
       if (!model) throw appError('NOT_FOUND', `no auto-segment model ${id}`);
       return model;
+    });
+
+    /** Deletes a model (409 while a saved segment uses one of its clusters). */
+    api.delete('/api/v1/segments/auto/:id', async (req, reply) => {
+      const { id } = parse(ModelParams, req.params, 'params');
+      await removeAutoSegments(op, ws(req), id);
+      return reply.code(204).send();
     });
   });
 }

@@ -55,6 +55,12 @@ export async function getModel(q: SqlRunner, ws: string, id: string): Promise<Au
   return { id: row.id, createdAt: row.created_at.toISOString(), asOf: dayOf(row.as_of), ...model };
 }
 
+/** Deletes a workspace's model; false when there is none. */
+export async function deleteModel(q: SqlRunner, ws: string, id: string): Promise<boolean> {
+  const r = await q.query('delete from auto_segment_models where workspace_id = $1 and id = $2', [ws, id]);
+  return r.rowCount > 0;
+}
+
 /** The workspace's models, newest first (id, when, chosen k, sizes and descriptions only). */
 export async function listModels(q: SqlRunner, ws: string, limit = 50): Promise<Array<Pick<AutoSegmentModel, 'id' | 'createdAt' | 'asOf' | 'chosenK' | 'profiles'> & { clusters: Array<{ index: number; size: number; description: { zh: string; en: string } }> }>> {
   const r = await q.query<{ id: string; created_at: Date; as_of: Date | string | null; model: FittedModel }>(

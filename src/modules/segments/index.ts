@@ -13,7 +13,7 @@ export { expandRule, measureRule, nodeCost, MAX_DEPTH, MAX_NODES, MAX_COST, type
 export { compileRule, socialProfilesSql, timeValue, DAY_MS, type CompileContext, type CompiledRule } from './compile.ts';
 export { referenceEvaluate, profileEdgesOf, usesProfileGraph, type RefWorld, type RefProfile, type RefEvent } from './reference.ts';
 export {
-  insertSegment, getSegment, listSegments, updateSegment, deleteSegment, markRefreshed, allSegments, referencedSegments, newSegmentId,
+  insertSegment, getSegment, listSegments, updateSegment, deleteSegment, markRefreshed, allSegments, referencedSegments, referencedClusterModels, newSegmentId,
   applyMembership, dropMembership, membersPage, changesPage, sizeHistory, isMember,
   type Segment, type RefreshCounts, type MemberRow, type ChangeRow, type SizePoint,
 } from './store.ts';

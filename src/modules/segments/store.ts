@@ -94,6 +94,15 @@ export async function allSegments(q: SqlRunner): Promise<Array<Segment & { works
   return r.rows.map((x) => ({ ...toSegment(x), workspaceId: x.workspace_id }));
 }
 
+/** The auto-segment model ids a rule refers to directly (`{ cluster: { model } }`). */
+export function referencedClusterModels(rule: Rule): string[] {
+  if ('all' in rule) return rule.all.flatMap(referencedClusterModels);
+  if ('any' in rule) return rule.any.flatMap(referencedClusterModels);
+  if ('not' in rule) return referencedClusterModels(rule.not);
+  if ('cluster' in rule) return [rule.cluster.model];
+  return [];
+}
+
 /** The segment ids a rule refers to directly (`{ segment }` and social `of: { segment }`). */
 export function referencedSegments(rule: Rule): string[] {
   if ('all' in rule) return rule.all.flatMap(referencedSegments);
