@@ -1,11 +1,11 @@
 import type { DuckDBValue } from '@duckdb/node-api';
-
-/** A read on the caller's connection (the recompute's transaction: one snapshot with the rows it writes). */
-export type Read = <T>(sql: string, params: DuckDBValue[]) => Promise<T[]>;
 import {
   CHURN_FEATURES, auc, dayNumber, factsSql, fitLogistic, isoDay, predict,
   type ChurnMetrics, type ChurnModel, type ProfileSettings,
 } from '../modules/profiles/index.ts';
+
+/** A read on the caller's connection (the recompute's transaction: one snapshot with the rows it writes). */
+export type Read = <T>(sql: string, params: DuckDBValue[]) => Promise<T[]>;
 
 /**
  * Trains the churn model of a workspace as of a day, with a time-based holdout (H = the churn

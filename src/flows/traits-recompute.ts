@@ -1,6 +1,6 @@
-import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import type { SqlRunner } from '../platform/opstore/index.ts';
-import type { EventStoreDb } from '../platform/eventstore/duckdb.ts';
+import { readRows, type EventStoreDb } from '../platform/eventstore/duckdb.ts';
 import { appError } from '../platform/errors.ts';
 import { eventStoreCursor } from '../modules/events/index.ts';
 import { getCursor } from '../modules/ingest/index.ts';
@@ -115,8 +115,7 @@ export async function recomputeAllUnlocked(op: SqlRunner, es: EventStoreDb, o: R
     done('lifecycle');
     phase('churn model');
     if (!churn) {
-      const read: Read = async <T>(sql: string, params: DuckDBValue[]) =>
-        (await c.runAndReadAll(sql, params)).getRowObjectsJS().map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v]))) as T[];
+      const read: Read = (sql, params) => readRows(c, sql, params);
       const trained = await trainChurnModel(read, ws, asOf, settings, days);
       await putChurnModel(c, ws, asOf, trained.model, trained.metrics);
       churn = { asOf, trainedAt: new Date().toISOString(), ...trained };

@@ -1,5 +1,6 @@
 import { DuckDBTimestampTZValue } from '@duckdb/node-api';
 import type { EventStoreDb } from '../../platform/eventstore/duckdb.ts';
+import { lineQuantity } from '../ingest/index.ts';
 
 export interface LoggedEvent {
   seq: number;
@@ -44,7 +45,7 @@ export function orderLinesOf(b: { type: string; event?: string; properties?: Rec
     const qty = num(it.quantity);
     return {
       orderId, line, productId: str(it.product_id), name: str(it.name), category: str(it.category), brand: str(it.brand),
-      price: num(it.price), quantity: qty === null ? 1 : Math.max(0, Math.min(1_000_000, Math.trunc(qty))), shareId,
+      price: num(it.price), quantity: lineQuantity(qty), shareId,
     };
   });
 }

@@ -36,6 +36,8 @@ function amountOf(v: unknown): number | null {
   return t === '' || Number.isNaN(n) ? null : n;
 }
 const badAmount = (n: number | null) => n !== null && !(Math.abs(n) <= MAX_ORDER_AMOUNT);
+/** An order line's quantity as the event store records it (events/append.ts `orderLinesOf`): 1 when absent, else truncated into 0..1,000,000. */
+export const lineQuantity = (q: number | null) => (q === null ? 1 : Math.max(0, Math.min(1_000_000, Math.trunc(q))));
 
 /** The first out-of-range order amount of a track event's properties, as a zod issue (path from the message). */
 export function orderAmountIssue(event: string | null | undefined, properties: Record<string, unknown> | null | undefined): { path: Array<string | number>; message: string } | null {
@@ -50,7 +52,7 @@ export function orderAmountIssue(event: string | null | undefined, properties: R
     const price = amountOf(it.price);
     if (badAmount(price)) return { path: ['properties', 'products', i, 'price'], message };
     const q = amountOf(it.quantity);
-    sum += Number.isFinite(price) ? price! * (q === null || !Number.isFinite(q) ? 1 : Math.max(0, Math.min(1_000_000, Math.trunc(q)))) : 0;
+    sum += Number.isFinite(price) ? price! * lineQuantity(q === null || !Number.isFinite(q) ? null : q) : 0;
   }
   return badAmount(sum) ? { path: ['properties', 'products'], message: `the products' price × quantity must sum within ±${MAX_ORDER_AMOUNT.toLocaleString('en')}` } : null;
 }

@@ -44,6 +44,8 @@ const dbl = (k: (typeof PROPS)[number]) => `try_cast(${prop(k)} as double)`;
  * facts-scope.ts `amount` is the same rule in JS.
  */
 export const amountSql = (x: string) => `case when abs(${x}) <= ${MAX_ORDER_AMOUNT} then ${x} end`;
+/** A property as a money amount. */
+const amt = (k: 'total' | 'revenue') => amountSql(dbl(k));
 
 /** Social actions counted in `social_90d` (a churn feature). */
 export const SOCIAL_EVENTS = ['Product Shared', 'Invite Sent', 'Invite Accepted', 'User Followed', 'Friend Added', 'Product Reviewed'];
@@ -159,7 +161,7 @@ function aggregateParts(q: FactsQuery, mode: 'all' | 'features' | 'days', p: Par
     ...source,
     `oc as (
       select profile_id, seq, ts, message_id, nullif(${prop('order_id')}, '') as order_id,
-        ${amountSql(dbl('total'))} as p_total, ${amountSql(dbl('revenue'))} as p_revenue,
+        ${amt('total')} as p_total, ${amt('revenue')} as p_revenue,
         nullif(${prop('coupon')}, '') as coupon, ${dbl('discount')} as discount
       from evs where event = 'Order Completed')`,
     `o1 as (select * from oc qualify row_number() over (partition by profile_id, coalesce(order_id, 'msg:' || message_id) order by seq) = 1)`,
@@ -170,8 +172,8 @@ function aggregateParts(q: FactsQuery, mode: 'all' | 'features' | 'days', p: Par
     `adj as (
       select profile_id, nullif(${prop('order_id')}, '') as order_id,
         bool_or(event = 'Order Cancelled') as cancelled, bool_or(event = 'Order Refunded') as refunded,
-        bool_or(event = 'Order Refunded' and coalesce(${amountSql(dbl('total'))}, ${amountSql(dbl('revenue'))}) is null) as full_refund,
-        sum(coalesce(${amountSql(dbl('total'))}, ${amountSql(dbl('revenue'))})) filter (where event = 'Order Refunded') as refund_sum
+        bool_or(event = 'Order Refunded' and coalesce(${amt('total')}, ${amt('revenue')}) is null) as full_refund,
+        sum(coalesce(${amt('total')}, ${amt('revenue')})) filter (where event = 'Order Refunded') as refund_sum
       from evs where event in ('Order Refunded', 'Order Cancelled') group by 1, 2)`,
     `ot as (
       select o1.profile_id, o1.seq, o1.ts, ${day('o1.ts')} as day,

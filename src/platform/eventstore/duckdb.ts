@@ -22,6 +22,12 @@ function jsonSafe(row: Record<string, unknown>): Record<string, unknown> {
   return row;
 }
 
+/** Rows as objects (BIGINT as number), as `EventStoreDb.read` gives them, on any connection (e.g. inside a write transaction). */
+export async function readRows<T>(c: DuckDBConnection, sql: string, params: DuckDBValue[] = []): Promise<T[]> {
+  const r = await c.runAndReadAll(sql, params);
+  return r.getRowObjectsJS().map((row) => jsonSafe(row as Record<string, unknown>)) as T[];
+}
+
 export async function openEventStoreDb(dataDir: string | undefined): Promise<EventStoreDb> {
   let file = ':memory:';
   if (dataDir) {
@@ -49,10 +55,7 @@ export async function openEventStoreDb(dataDir: string | undefined): Promise<Eve
       chain = p.catch(() => undefined);
       return p;
     },
-    async read<T>(sql: string, params: DuckDBValue[] = []): Promise<T[]> {
-      const r = await reader.runAndReadAll(sql, params);
-      return r.getRowObjectsJS().map((row) => jsonSafe(row as Record<string, unknown>)) as T[];
-    },
+    read: <T>(sql: string, params: DuckDBValue[] = []) => readRows<T>(reader, sql, params),
     async close() {
       await chain.catch(() => undefined);
       writer.closeSync();
