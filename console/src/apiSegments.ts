@@ -127,6 +127,8 @@ export interface AutoModel {
 
 export const fitAutoSegments = (body: { k?: number; features?: string[] } = {}) => request<AutoModel>('POST', '/api/v1/segments/auto', body);
 export const listAutoModels = (signal?: AbortSignal) => request<{ models: Array<Partial<AutoModel> & { id: string }> }>('GET', '/api/v1/segments/auto', undefined, { signal });
+/** Deletes a model; 409 (ApiError, details with `segment: { id, name }`) while saved segments use one of its clusters. */
+export const deleteAutoModel = (id: string) => request<unknown>('DELETE', `/api/v1/segments/auto/${encodeURIComponent(id)}`);
 export const getAutoModel = (id: string, signal?: AbortSignal) => request<AutoModel>('GET', `/api/v1/segments/auto/${encodeURIComponent(id)}`, undefined, { signal });
 
 // ---- a person's segments and tags (User 360) ----

@@ -47,8 +47,8 @@ export async function clusterModelParams(op: SqlRunner, ws: string, id: string):
 export async function removeAutoSegments(op: SqlRunner, ws: string, id: string): Promise<void> {
   const users = (await listSegments(op, ws)).filter((s) => referencedClusterModels(s.rule).includes(id));
   if (users.length) {
-    throw appError('CONFLICT', `auto-segment model ${id} is used by segment ${users.map((s) => s.id).join(', ')}`,
-      users.map((s) => ({ path: 'params.id', message: `used by segment ${s.id} (${s.name})` })));
+    throw appError('CONFLICT', `auto-segment model ${id} is used by saved segment ${users.map((s) => `"${s.name}" (${s.id})`).join(', ')}: delete those segments or change their rules first`,
+      users.map((s) => ({ path: 'params.id', message: `used by segment ${s.id} (${s.name})`, segment: { id: s.id, name: s.name } })));
   }
   if (!(await deleteModel(op, ws, id))) throw appError('NOT_FOUND', `no auto-segment model ${id}`);
 }

@@ -244,6 +244,30 @@ test('console: RFM grid, lifecycle, User 360, segment builder with live count, s
     await waitFor('silhouette chart painted', 10_000, async () => ((await paintedPixels(page, 'chart-silhouette')) > 500 ? true : undefined));
     await h.shot('auto-segments-en');
 
+    // A cluster saved as a segment; its model then cannot be deleted (the message names the
+    // segment) until the segment is gone; the page reopens on the newest model.
+    await page.getByTestId('auto-cluster').first().getByRole('button').click();
+    await page.getByTestId('page-segment').waitFor();
+    const clusterSeg = await waitFor('cluster segment saved', 15_000, async () =>
+      (await api<{ segments: { id: string; name: string; rule: { cluster?: { model: string } } }[] }>('/api/v1/segments')).json.segments.find((s) => s.rule.cluster?.model === models[0]!.id));
+    await page.getByTestId('nav-segments').click();
+    await page.getByTestId('segments-auto').click();
+    await page.getByTestId('auto-cluster').first().waitFor();
+    await page.getByTestId('auto-delete').click();
+    await page.getByTestId('auto-delete-ok').click();
+    await page.locator('.ant-message', { hasText: `Cannot delete: the segments “${clusterSeg.name}”` }).waitFor();
+    assert.ok((await api<{ models: { id: string }[] }>('/api/v1/segments/auto')).json.models.some((m) => m.id === models[0]!.id), 'still there');
+    await page.goto(`${h.baseUrl}/segments/${encodeURIComponent(clusterSeg.id)}`);
+    await page.getByTestId('segment-delete').click();
+    await page.locator('.ant-popconfirm .ant-btn-primary').click();
+    await page.getByTestId('page-segments').waitFor();
+    await page.getByTestId('segments-auto').click();
+    await page.getByTestId('auto-cluster').first().waitFor();
+    await page.getByTestId('auto-delete').click();
+    await page.getByTestId('auto-delete-ok').click();
+    await page.locator('.ant-message', { hasText: 'Model deleted' }).waitFor();
+    assert.ok(!(await api<{ models: { id: string }[] }>('/api/v1/segments/auto')).json.models.some((m) => m.id === models[0]!.id), 'deleted');
+
     assert.deepEqual(h.pageErrors, [], `uncaught page errors: ${h.pageErrors.join('\n')}`);
   } finally {
     await h.close();

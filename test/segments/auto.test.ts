@@ -128,6 +128,8 @@ test('a cluster saved as a segment: { cluster: { model, index } } in the rule la
   assert.equal(inUse.statusCode, 409, inUse.body);
   assert.equal(inUse.json().error.code, 'CONFLICT');
   assert.match(inUse.json().error.details[0].message, new RegExp(`used by segment ${seg.json().id}`));
+  assert.deepEqual(inUse.json().error.details[0].segment, { id: seg.json().id, name: seg.json().name });
+  assert.match(inUse.json().error.message, /delete those segments or change their rules first/);
   assert.equal((await api('GET', `/api/v1/segments/auto/${m.id}`)).statusCode, 200);
   assert.equal((await api('DELETE', `/api/v1/segments/${seg.json().id}`)).statusCode, 204);
   const gone = await api('DELETE', `/api/v1/segments/auto/${m.id}`);

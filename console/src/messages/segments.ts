@@ -159,6 +159,10 @@ export const segmentsZh = {
   'seg.auto.models': '历史模型',
   'seg.auto.centroid': '簇中心',
   'seg.auto.unavailable': '自动分群接口尚未上线',
+  'seg.auto.delete': '删除模型',
+  'seg.auto.deleteConfirm': '删除这个聚类模型？已保存的分群若仍使用它的簇，将无法删除。',
+  'seg.auto.deleted': '模型已删除',
+  'seg.auto.inUse': '无法删除：分群 {names} 仍在使用这个模型的簇。请先删除这些分群或修改其规则。',
 } as const;
 
 export const segmentsEn: Record<keyof typeof segmentsZh, string> = {
@@ -320,4 +324,8 @@ export const segmentsEn: Record<keyof typeof segmentsZh, string> = {
   'seg.auto.models': 'Earlier models',
   'seg.auto.centroid': 'Centroid',
   'seg.auto.unavailable': 'The auto-segment API is not available yet',
+  'seg.auto.delete': 'Delete model',
+  'seg.auto.deleteConfirm': 'Delete this clustering model? It cannot be deleted while a saved segment uses one of its clusters.',
+  'seg.auto.deleted': 'Model deleted',
+  'seg.auto.inUse': 'Cannot delete: the segments {names} still use clusters of this model. Delete those segments or change their rules first.',
 };

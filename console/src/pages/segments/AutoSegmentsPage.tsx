@@ -1,9 +1,9 @@
-import { useMemo, useState } from 'react';
-import { Alert, App, Button, Card, Col, Descriptions, Empty, InputNumber, Row, Select, Space, Tag, Typography } from 'antd';
-import { ArrowLeftOutlined, ExperimentOutlined, SaveOutlined } from '@ant-design/icons';
+import { useEffect, useMemo, useState } from 'react';
+import { Alert, App, Button, Card, Col, Descriptions, Empty, InputNumber, Popconfirm, Row, Select, Space, Tag, Typography } from 'antd';
+import { ArrowLeftOutlined, DeleteOutlined, ExperimentOutlined, SaveOutlined } from '@ant-design/icons';
 import type { EChartsCoreOption } from 'echarts/core';
 import { ApiError } from '../../api';
-import { createSegment, fitAutoSegments, getAutoModel, listAutoModels, type AutoCluster, type AutoModel } from '../../apiSegments';
+import { createSegment, deleteAutoModel, fitAutoSegments, getAutoModel, listAutoModels, type AutoCluster, type AutoModel } from '../../apiSegments';
 import { Chart } from '../../components/Chart';
 import { fmtInt, fmtTime } from '../../format';
 import { useLoad } from '../../hooks';
@@ -49,6 +49,11 @@ export default function AutoSegmentsPage() {
       ),
     [],
   );
+  // The newest model is shown when the page opens (and after one is deleted).
+  const newest = models.data?.[0]?.id;
+  useEffect(() => {
+    if (!model && newest) void getAutoModel(newest).then(setModel, () => undefined);
+  }, [model, newest]);
   const sil = useMemo(() => (model ? silhouetteOption(model) : null), [model]);
 
   const run = async () => {
@@ -63,6 +68,19 @@ export default function AutoSegmentsPage() {
     }
   };
   const open = async (id: string) => setModel(await getAutoModel(id));
+  const remove = async (id: string) => {
+    try {
+      await deleteAutoModel(id);
+      message.success(t('seg.auto.deleted'));
+      setModel(null);
+      models.reload();
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 409 && Array.isArray(e.details)) {
+        const names = (e.details as Array<{ segment?: { name: string } }>).flatMap((d) => (d.segment ? [`“${d.segment.name}”`] : []));
+        message.error(t('seg.auto.inUse', { names: names.join(lang === 'en' ? ', ' : '、') }));
+      } else message.error(e instanceof Error ? e.message : String(e));
+    }
+  };
   const save = async (c: AutoCluster) => {
     if (!model) return;
     const name = `${t('seg.auto.cluster', { n: c.index + 1 })} · ${describe(c, lang)}`.slice(0, 200);
@@ -101,6 +119,13 @@ export default function AutoSegmentsPage() {
               onChange={(id: string) => void open(id)}
               options={models.data!.map((m) => ({ value: m.id, label: `${m.createdAt ? fmtTime(lang, m.createdAt) : m.id} · k=${m.chosenK ?? '?'}` }))}
             />
+          )}
+          {model && (
+            <Popconfirm title={t('seg.auto.deleteConfirm')} onConfirm={() => remove(model.id)} okButtonProps={{ danger: true, 'data-testid': 'auto-delete-ok' } as never}>
+              <Button danger icon={<DeleteOutlined />} data-testid="auto-delete">
+                {t('seg.auto.delete')}
+              </Button>
+            </Popconfirm>
           )}
         </Space>
       </Card>

@@ -132,7 +132,7 @@ export default function SegmentDetailPage({ segmentId }: { segmentId: string }) 
                         )
                       }
                     >
-                      <Button danger icon={<DeleteOutlined />}>
+                      <Button danger icon={<DeleteOutlined />} data-testid="segment-delete">
                         {t('seg.detail.delete')}
                       </Button>
                     </Popconfirm>
