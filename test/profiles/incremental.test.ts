@@ -7,6 +7,7 @@ import { pumpBatch } from '../../src/flows/pump-events.ts';
 import { projectBatch } from '../../src/flows/project-events.ts';
 import { recomputeAll } from '../../src/flows/traits-recompute.ts';
 import { traitsStep } from '../../src/flows/traits-incremental.ts';
+import { centralityStep } from '../../src/flows/traits-centrality.ts';
 import { unmerge } from '../../src/modules/identity/index.ts';
 import { allTraits, dayNumber, factsSql, getRun, isoDay, LIFECYCLE_STAGES } from '../../src/modules/profiles/index.ts';
 
@@ -62,6 +63,8 @@ test('incremental passes during a stream of events agree exactly with a full rec
   // Every pass was incremental: the workspace's full run is still the first one.
   assert.equal((await getRun(t.engine.es, WS))!.computedAt, runBefore!.computedAt);
   assert.ok(passes > 10, `${passes} incremental passes`);
+  // The passes changed the graph: its centrality is refreshed outside them (due at once here).
+  assert.equal(await centralityStep(t.engine.es, { delayMs: 0 }), 1);
   const incremental = await snapshot();
   assert.ok(incremental.traits.length > 400);
   assert.ok(incremental.traits.filter((r) => (r.orders as number) > 0).length > 100);

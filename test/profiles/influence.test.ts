@@ -6,6 +6,7 @@ import { pumpBatch } from '../../src/flows/pump-events.ts';
 import { projectBatch } from '../../src/flows/project-events.ts';
 import { recomputeAll } from '../../src/flows/traits-recompute.ts';
 import { traitsStep } from '../../src/flows/traits-incremental.ts';
+import { centralityStep } from '../../src/flows/traits-centrality.ts';
 import { unmerge } from '../../src/modules/identity/index.ts';
 import { allTraits, pagerank, type TraitsRow } from '../../src/modules/profiles/index.ts';
 
@@ -62,6 +63,8 @@ async function drain() {
 }
 const step = () => traitsStep(t.engine.op, t.engine.es, { today: () => AS_OF, checkEveryMs: 0, maxEvents: 50, maxDutyCycle: 1 });
 const full = () => recomputeAll(t.engine.op, t.engine.es, { workspace: WS, asOf: AS_OF });
+/** The centrality refresh, due at once (passes that changed the graph only mark it stale). */
+const settle = () => centralityStep(t.engine.es, { delayMs: 0 });
 const snapshot = async () => {
   const traits = await allTraits(t.engine.es, WS);
   const edges = await t.engine.es.read('select type, src, dst from influence_edges where workspace_id = $1 order by all', [WS]);
@@ -210,6 +213,7 @@ test('incremental passes after social events, a merge and an un-merge equal a fu
   }
   assert.equal((await byUser('bob')).followers, 3);
   assert.equal((await byUser('dave')).downstreamOrders, 3, 'erin, the anonymous visitor (s4), gina (s5)');
+  assert.equal(await settle(), 1);
   const inc1 = await snapshot();
   await full();
   assert.deepEqual(inc1, await snapshot());
@@ -220,6 +224,7 @@ test('incremental passes after social events, a merge and an un-merge equal a fu
   const gina = await byUser('gina');
   assert.equal(gina.shares, 1);
   assert.equal(gina.shareClicks, 0, "gina's visit to her own share s5 is not a click");
+  await settle();
   const merged = await snapshot();
   await full();
   assert.deepEqual(merged, await snapshot());
@@ -229,6 +234,7 @@ test('incremental passes after social events, a merge and an un-merge equal a fu
   while ((await step()) > 0);
   assert.equal((await byUser('gina')).shareClicks, 0);
   assert.equal((await byUser('gina')).shares, 0);
+  await settle();
   const unmerged = await snapshot();
   await full();
   assert.deepEqual(unmerged, await snapshot());
@@ -287,4 +293,74 @@ test('a pass that cannot change an influence trait skips the influence step; one
   const credited = await snapshot();
   await full();
   assert.deepEqual(credited, await snapshot());
+});
+
+test('a pass that changes the graph marks centrality stale; the refresh computes it later, off the pass; a full recompute clears the marks', async () => {
+  const pending = async () => (await t.engine.es.read<{ n: number }>('select count(*)::integer as n from influence_centrality_pending where workspace_id = $1', [WS]))[0]!.n;
+  const before = await byUser('alice');
+  assert.equal(await pending(), 0);
+  await send([ev(u('ivy'), 'User Followed', '29T08:00:00', { followee_id: 'alice' })]);
+  while ((await step()) > 0);
+  // The counts are current at once; the centrality is the stored one until the refresh.
+  assert.equal((await byUser('alice')).followers, (before.followers as number) + 1);
+  assert.equal((await byUser('alice')).centrality, before.centrality);
+  assert.equal((await byUser('ivy')).centrality, 0, 'a new node has no stored centrality yet');
+  assert.equal(await pending(), 1);
+  assert.equal(await centralityStep(t.engine.es), 0, 'not due: a change waits 30 s by default');
+  assert.equal(await settle(), 1);
+  assert.equal(await pending(), 0);
+  assert.ok(((await byUser('ivy')).centrality as number) > 0);
+  assert.notEqual((await byUser('alice')).centrality, before.centrality);
+  const refreshed = await snapshot();
+  await full();
+  assert.deepEqual(refreshed, await snapshot());
+
+  // A refresh computed before a full recompute writes nothing after it (the full run's is newer)...
+  const { staleCentrality, readGraphLinks, centralityOffThread, applyCentrality, getRun } = await import('../../src/modules/profiles/index.ts');
+  const settings = (await getRun(t.engine.es, WS))!.settings;
+  await send([ev(u('ivy'), 'User Unfollowed', '29T09:00:00', { followee_id: 'alice' })]);
+  while ((await step()) > 0);
+  const [stale] = await staleCentrality(t.engine.es);
+  const rows = await centralityOffThread(await readGraphLinks(t.engine.es, WS));
+  await full();
+  assert.equal(await pending(), 0, 'the full recompute cleared the marks');
+  assert.equal(await t.engine.es.write((c) => applyCentrality(c, { ws: WS, settings }, rows, stale!.upTo)), false);
+  // ...and marks newer than a refresh's read stay for the next one.
+  await send([ev(u('ivy'), 'User Followed', '29T10:00:00', { followee_id: 'bob' })]);
+  while ((await step()) > 0);
+  const [first] = await staleCentrality(t.engine.es);
+  const early = await centralityOffThread(await readGraphLinks(t.engine.es, WS));
+  await send([ev(u('ivy'), 'User Followed', '29T11:00:00', { followee_id: 'carol' })]);
+  while ((await step()) > 0);
+  assert.equal(await pending(), 2);
+  assert.equal(await t.engine.es.write((c) => applyCentrality(c, { ws: WS, settings }, early, first!.upTo)), true);
+  assert.equal(await pending(), 1);
+  assert.equal(await settle(), 1);
+  const settled = await snapshot();
+  await full();
+  assert.deepEqual(settled, await snapshot());
+});
+
+test('centrality of a large graph is computed on a worker thread with the same result', async () => {
+  const { centralityOffThread } = await import('../../src/modules/profiles/index.ts');
+  const { centralityOf } = await import('../../src/modules/profiles/centrality.ts');
+  // 30,000 links (above the in-thread limit) over 5,000 nodes, from a fixed generator (mulberry32).
+  let x = 12345;
+  const rnd = (k: number) => {
+    x = (x + 0x6d2b79f5) | 0;
+    let r = Math.imul(x ^ (x >>> 15), 1 | x);
+    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
+    return ((r ^ (r >>> 14)) >>> 0) % k;
+  };
+  const links = { from: [] as string[], to: [] as string[] };
+  for (let i = 0; i < 30_000; i++) {
+    links.from.push(`p${rnd(5000)}`);
+    links.to.push(`p${rnd(rnd(10) ? 5000 : 50)}`);
+  }
+  const here = centralityOf(links);
+  const there = await centralityOffThread(links);
+  assert.deepEqual(there.nodes, here.nodes);
+  assert.deepEqual(Array.from(there.centrality), Array.from(here.centrality));
+  assert.deepEqual(Array.from(there.percentile), Array.from(here.percentile));
+  assert.ok(here.nodes.length > 4000);
 });

@@ -155,6 +155,17 @@ const MIGRATIONS: Array<{ version: number; sql: string[] }> = [
       `create index if not exists influence_edges_dst on influence_edges (dst)`,
     ],
   },
+  {
+    // Graph changes since the stored centrality was computed (src/modules/profiles/centrality.ts):
+    // an incremental pass that changes an edge adds a row; the centrality refresh deletes the rows
+    // it covered, a full recompute all of the workspace's.
+    version: 10,
+    sql: [
+      `create sequence if not exists influence_centrality_change_ids`,
+      `create table if not exists influence_centrality_pending (
+        id bigint not null default nextval('influence_centrality_change_ids'), workspace_id varchar not null, since timestamptz not null)`,
+    ],
+  },
 ];
 
 export async function migrateEventStore(db: EventStoreDb): Promise<number[]> {

@@ -1,7 +1,7 @@
 import { listValue, type DuckDBConnection } from '@duckdb/node-api';
 import { IN_LIST_MAX, Params, profileIn } from './params.ts';
 import { dropTraitsIndexes } from './indexes.ts';
-import { pagerank } from './pagerank.ts';
+import { centralityOf, clearCentralityStale, graphLinks, markCentralityStale, storeCentrality, type CentralityRows } from './centrality.ts';
 import { DEFAULT_PROFILE_SETTINGS } from './settings.ts';
 import type { FactsQuery, Scope } from './facts.ts';
 
@@ -16,8 +16,9 @@ import type { FactsQuery, Scope } from './facts.ts';
  * - counts and downstream orders / GMV for a set of target profiles: the scope, the endpoints of
  *   edges that changed, and the sharers upstream (up to `depth` generations) of the shares the
  *   scope made, touched or ordered through: every profile whose influence row can have changed.
- * - `influence_centrality`: PageRank of the graph, recomputed workspace-wide whenever the graph
- *   changed (always in a full run), with each node's percentile; then centrality and the KOL flag.
+ * - `influence_centrality`: PageRank of the graph with each node's percentile (centrality.ts), in
+ *   a full run; a scoped pass that changed the graph marks it stale for the centrality refresh
+ *   (src/flows/traits-centrality.ts); then centrality and the KOL flag from the stored values.
  *
  * The same statements with or without a scope filter, so an incremental pass writes what a full
  * recompute writes.
@@ -243,47 +244,8 @@ async function writeCounts(c: DuckDBConnection, q: FactsQuery, targets: string[]
   );
 }
 
-/**
- * PageRank of the workspace's graph into `influence_centrality`: centrality = PageRank × N (the
- * mean over the graph's N nodes is 1), rounded to 6 decimals; percentile = 100 · (rank − 1)/(N − 1)
- * with rank 1 + the number of nodes of lower centrality (as SQL percent_rank; 0 for a single node),
- * rounded to 4 decimals. Links: follow follower → followee, friend both ways, invite invitee → inviter.
- */
-async function writeCentrality(c: DuckDBConnection, ws: string): Promise<void> {
-  const r = await c.runAndReadAll(
-    `select case when type = 'invite' then dst else src end as u, case when type = 'invite' then src else dst end as v
-     from influence_edges where workspace_id = $1`, [ws]);
-  const cols = r.getColumnsJS();
-  const [us, vs] = [(cols[0] ?? []) as string[], (cols[1] ?? []) as string[]];
-  const links: Array<[string, string]> = us.map((u, i) => [u, vs[i]!]);
-  const { nodes, rank } = pagerank(links);
-  const n = nodes.length;
-  const cent = Array.from(rank, (x) => Math.round(x * n * 1e6) / 1e6);
-  const sorted = [...cent].sort((a, b) => a - b);
-  const lower = (x: number) => {
-    let lo = 0;
-    let hi = sorted.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (sorted[mid]! < x) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
-  await c.run('delete from influence_centrality where workspace_id = $1', [ws]);
-  const a = await c.createAppender('influence_centrality');
-  for (let i = 0; i < n; i++) {
-    a.appendVarchar(ws);
-    a.appendVarchar(nodes[i]!);
-    a.appendDouble(cent[i]!);
-    a.appendDouble(n > 1 ? Math.round((10_000 * 100 * lower(cent[i]!)) / (n - 1)) / 10_000 : 0);
-    a.endRow();
-  }
-  a.closeSync();
-}
-
 /** Centrality, its percentile and the KOL flag of the targets (null = every profile), from the stored centrality and followers. */
-async function writeKol(c: DuckDBConnection, q: FactsQuery, targets: string[] | null): Promise<void> {
+async function writeKol(c: DuckDBConnection, q: Pick<FactsQuery, 'ws' | 'settings'>, targets: string[] | null): Promise<void> {
   const kol = (q.settings.influence ?? DEFAULT_PROFILE_SETTINGS.influence).kol;
   const p = new Params();
   const ws = p.add(q.ws);
@@ -307,8 +269,10 @@ async function writeKol(c: DuckDBConnection, q: FactsQuery, targets: string[] | 
 
 /**
  * The influence step of a traits computation, after the scope's rows are written: graph edges,
- * counts and downstream of every profile whose values can have changed, PageRank when the graph
- * changed, then centrality and KOL. On the caller's write transaction.
+ * counts and downstream of every profile whose values can have changed, then centrality and KOL.
+ * A full run computes PageRank in its snapshot; a scoped pass that changed an edge marks the
+ * centrality stale instead (centrality.ts: the refresh recomputes it outside the pass) and writes
+ * its targets' KOL flags from the stored centrality. On the caller's write transaction.
  */
 export async function writeInfluence(c: DuckDBConnection, q: FactsQuery, o: { graphUnchanged?: boolean } = {}): Promise<void> {
   const depth = (q.settings.influence ?? DEFAULT_PROFILE_SETTINGS.influence).depth;
@@ -316,15 +280,30 @@ export async function writeInfluence(c: DuckDBConnection, q: FactsQuery, o: { gr
   const changed = q.scope && o.graphUnchanged ? [] : await refreshEdges(c, q);
   if (!q.scope || changed === 'all') {
     await writeCounts(c, q, null, depth, false);
-    await writeCentrality(c, q.ws);
+    await storeCentrality(c, q.ws, centralityOf(await graphLinks(c, q.ws)));
+    await clearCentralityStale(c, q.ws);
     await writeKol(c, q, null);
     return;
   }
   // A scope's statements read only the rows they can need, found by index (upstreamSources, countsSources).
   const targets = [...new Set([...q.scope.profiles, ...changed, ...(await upstreamSharers(c, q, depth, true))])].sort();
   await writeCounts(c, q, targets, depth, true);
-  if (changed.length) await writeCentrality(c, q.ws);
-  await writeKol(c, q, changed.length ? null : targets);
+  if (changed.length) await markCentralityStale(c, q.ws);
+  await writeKol(c, q, targets);
+}
+
+/**
+ * The second half of a centrality refresh (the first, PageRank of the graph read after the stale
+ * marks up to `upTo`, ran outside any transaction): on the caller's write transaction, clears
+ * those marks and stores the centrality, then every profile's centrality and KOL flag. Writes
+ * nothing and returns false when a full recompute cleared the marks meanwhile (its centrality is
+ * newer). Newer marks stay: the graph changed again, another refresh follows.
+ */
+export async function applyCentrality(c: DuckDBConnection, q: Pick<FactsQuery, 'ws' | 'settings'>, rows: CentralityRows, upTo: number): Promise<boolean> {
+  if (!(await clearCentralityStale(c, q.ws, upTo))) return false;
+  await storeCentrality(c, q.ws, rows);
+  await writeKol(c, q, null);
+  return true;
 }
 
 /**
