@@ -3,13 +3,13 @@ import type { ClusterModelParams } from '../modules/segments/index.ts';
 import type { EventStoreDb } from '../platform/eventstore/duckdb.ts';
 import { appError } from '../platform/errors.ts';
 import { buyerTraitColumns } from '../modules/profiles/index.ts';
-import { DEFAULT_FEATURES, deleteModel, featureDef, fitAutoSegmentsAsync, getModel, newModelId, putModel, NotEnoughData, type AutoSegmentModel } from '../modules/clusters/index.ts';
+import { DEFAULT_FEATURES, deleteModel, featureDef, fitAutoSegmentsOffThread, getModel, newModelId, putModel, NotEnoughData, type AutoSegmentModel } from '../modules/clusters/index.ts';
 import { listSegments, referencedClusterModels } from '../modules/segments/index.ts';
 
 /**
  * Auto-segments across modules: read the buyers' computed traits (profiles), fit k-means with k
  * chosen by silhouette (clusters), store the model (operational store). docs/segments.md.
- * The fit runs on the calling thread, yielding to the event loop after each k (≤ 20,000 sampled points).
+ * The fit runs on a worker thread above 5,000 buyers (else on the calling thread, yielding after each k).
  */
 export interface AutoSegmentRequest {
   k?: number;
@@ -27,7 +27,7 @@ export async function createAutoSegments(op: OpStore, es: EventStoreDb, ws: stri
   const columns = Object.fromEntries(defs.map((f) => [f.name, data.columns[f.column]!]));
   let model;
   try {
-    model = await fitAutoSegmentsAsync({ n: data.profileIds.length, columns }, features, {
+    model = await fitAutoSegmentsOffThread({ n: data.profileIds.length, columns }, features, {
       k: req.k, seed: req.seed, fitSample: AUTO_FIT_SAMPLE, silhouetteSample: AUTO_SILHOUETTE_SAMPLE, nInit: 3,
     });
   } catch (e) {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  kmeans, meanSilhouettes, fitAutoSegments, fitAutoSegmentsAsync, assignCluster, describeCluster, scalingOf, featureDef, Rng,
+  kmeans, meanSilhouettes, fitAutoSegments, fitAutoSegmentsAsync, fitAutoSegmentsOffThread, NotEnoughData, assignCluster, describeCluster, scalingOf, featureDef, Rng,
 } from '../../src/modules/clusters/index.ts';
 import { clusterConditionSql, clusterHolds } from '../../src/modules/segments/index.ts';
 import { openEventStoreDb } from '../../src/platform/eventstore/duckdb.ts';
@@ -130,6 +130,12 @@ test('a fixed k, determinism for a seed, and sampling on big inputs', async () =
   assert.equal(s.clusters.reduce((x, c) => x + c.size, 0), 3000);
   assert.deepEqual(s, fitAutoSegments(data, F, { seed: 11, fitSample: 900, silhouetteSample: 300 }));
   assert.deepEqual(await fitAutoSegmentsAsync(data, F, { seed: 11, fitSample: 900, silhouetteSample: 300 }), s, 'the yielding fit gives the same model');
+  // The server's fit of a large input runs on a worker thread (the columns move there): same model.
+  const copy = { n: data.n, columns: Object.fromEntries(Object.entries(data.columns).map(([k, v]) => [k, Float64Array.from(v)])) };
+  assert.deepEqual(await fitAutoSegmentsOffThread(copy, F, { seed: 11, fitSample: 900, silhouetteSample: 300 }, { worker: true }), s, 'the worker fit gives the same model');
+  assert.equal(copy.columns.orders!.length, 0, 'the buffers were transferred, not copied');
+  await assert.rejects(fitAutoSegmentsOffThread({ n: 2, columns: { orders: Float64Array.from([1, 2]) } }, ['orders'], {}, { worker: true }),
+    (e: unknown) => e instanceof NotEnoughData && /too few/.test((e as Error).message));
 });
 
 test('constant features are dropped; too few profiles is refused', () => {

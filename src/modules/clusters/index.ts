@@ -10,5 +10,6 @@ export { kmeans, kmeansPlusPlus, lloyd, nearest, sqDist, type KMeansResult, type
 export { meanSilhouettes } from './silhouette.ts';
 export { describeCluster, DESCRIBE_MIN_Z, DESCRIBE_MAX_TRAITS, type ClusterDescription, type ClusterTrait } from './describe.ts';
 export { fitAutoSegments, fitAutoSegmentsAsync, assignCluster, NotEnoughData, FIT_DEFAULTS, type FitOptions, type FittedModel, type FittedCluster, type FeatureColumns } from './fit.ts';
+export { fitAutoSegmentsOffThread, FIT_IN_THREAD_MAX } from './fit-thread.ts';
 export { putModel, getModel, listModels, deleteModel, newModelId, type AutoSegmentModel } from './store.ts';
 export { Rng } from '../../platform/rng.ts';
