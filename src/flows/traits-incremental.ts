@@ -95,7 +95,7 @@ function pass(op: SqlRunner, es: EventStoreDb, o: TraitsStepOptions): Promise<nu
     const upTo = Math.min(stored, projected, cursor + (o.maxEvents ?? 20_000));
     if (upTo <= cursor) return 0;
     const evs = (await es.read<{ workspace_id: string; seq: number; user_id: string | null; anonymous_id: string | null; event: string | null; share: boolean }>(
-      `select workspace_id, seq, user_id, anonymous_id, event, ${MENTIONS_SHARE} as share from events e where seq > $1 and seq <= $2`, [cursor, upTo],
+      `select workspace_id, seq, user_id, anonymous_id, event, ${MENTIONS_SHARE} as share from event_fields e where seq > $1 and seq <= $2`, [cursor, upTo],
     )).sort((a, b) => a.seq - b.seq);
     const byWs = new Map<string, Map<string, TouchedId>>();
     const touch = (ws: string, kind: string, value: string | null, seq: number) => {

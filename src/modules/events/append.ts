@@ -1,6 +1,7 @@
 import { DuckDBTimestampTZValue } from '@duckdb/node-api';
 import type { EventStoreDb } from '../../platform/eventstore/duckdb.ts';
 import { lineQuantity } from '../ingest/index.ts';
+import { eventFieldsOf } from './fields.ts';
 
 export interface LoggedEvent {
   seq: number;
@@ -60,13 +61,15 @@ export async function eventStoreCursor(db: EventStoreDb): Promise<number> {
 export const utcDay = (iso: string) => Math.floor(Date.parse(iso) / 86_400_000);
 
 /**
- * Appends events (in seq order, all above the cursor), their order lines and their distinct
- * (UTC day, actor) pairs for the daily-active-users rollup, in one transaction.
+ * Appends events (in seq order, all above the cursor), their narrow copies (`event_fields`), their
+ * order lines and their distinct (UTC day, actor) pairs for the daily-active-users rollup, in one
+ * transaction.
  */
 export async function appendEvents(db: EventStoreDb, events: LoggedEvent[]): Promise<void> {
   if (!events.length) return;
   await db.write(async (c) => {
     const ev = await c.createAppender('events');
+    const ef = await c.createAppender('event_fields');
     const ol = await c.createAppender('order_lines');
     const actorDays = new Map<string, [string, number, string]>();
     for (const e of events) {
@@ -84,10 +87,25 @@ export async function appendEvents(db: EventStoreDb, events: LoggedEvent[]): Pro
       if (b.event) ev.appendVarchar(b.event); else ev.appendNull();
       if (b.userId) ev.appendVarchar(b.userId); else ev.appendNull();
       if (b.anonymousId) ev.appendVarchar(b.anonymousId); else ev.appendNull();
-      ev.appendTimestampTZ(tsValue(b.timestamp));
+      const ts = tsValue(b.timestamp);
+      ev.appendTimestampTZ(ts);
       ev.appendTimestampTZ(tsValue(b.receivedAt));
-      ev.appendVarchar(JSON.stringify(b));
+      const text = JSON.stringify(b);
+      ev.appendVarchar(text);
       ev.endRow();
+      // The same row's narrow copy (fields.ts), its ids stored as in events.
+      const f = eventFieldsOf(b, text);
+      ef.appendVarchar(e.workspaceId);
+      ef.appendBigInt(BigInt(e.seq));
+      ef.appendVarchar(b.type);
+      appendOpt(ef, b.event || null);
+      appendOpt(ef, b.userId || null);
+      appendOpt(ef, b.anonymousId || null);
+      ef.appendTimestampTZ(ts);
+      ef.appendVarchar(b.messageId);
+      ef.appendBoolean(f.mentionsShare);
+      for (const v of f.fields) appendOpt(ef, v);
+      ef.endRow();
       for (const l of orderLinesOf(b)) {
         ol.appendVarchar(e.workspaceId);
         ol.appendBigInt(BigInt(e.seq));
@@ -107,6 +125,7 @@ export async function appendEvents(db: EventStoreDb, events: LoggedEvent[]): Pro
       }
     }
     ev.closeSync();
+    ef.closeSync();
     ol.closeSync();
     const da = await c.createAppender('daily_actors');
     for (const [ws, day, actor] of actorDays.values()) {

@@ -1,4 +1,5 @@
 import type { EventStoreDb } from '../../platform/eventstore/duckdb.ts';
+import { EVENT_FIELDS_DDL, eventFieldsSelectSql } from './fields.ts';
 
 /** Event-store migrations, versioned like the operational store's; the version lives in es_meta. */
 const MIGRATIONS: Array<{ version: number; sql: string[] }> = [
@@ -165,6 +166,12 @@ const MIGRATIONS: Array<{ version: number; sql: string[] }> = [
       `create table if not exists influence_centrality_pending (
         id bigint not null default nextval('influence_centrality_change_ids'), workspace_id varchar not null, since timestamptz not null)`,
     ],
+  },
+  {
+    // The events without their bodies, with the properties the traits read (fields.ts): built from
+    // the log here (whole: a re-run replaces it), then written by every append.
+    version: 11,
+    sql: [EVENT_FIELDS_DDL, 'delete from event_fields', `insert into event_fields ${eventFieldsSelectSql()} order by seq`],
   },
 ];
 

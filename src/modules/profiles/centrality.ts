@@ -105,9 +105,8 @@ export async function staleCentrality(es: EventStoreDb): Promise<StaleCentrality
 
 /** The graph's links as the latest commit has them (read after `staleCentrality`: at least as new as the changes it listed). */
 export async function readGraphLinks(es: EventStoreDb, ws: string): Promise<GraphLinks> {
-  // One row of two lists, both in (u, v) order so that their elements pair up.
-  const r = await es.read<{ u: string[] | null; v: string[] | null }>(`select list(u order by u, v) as u, list(v order by u, v) as v from (${LINKS_SQL})`, [ws]);
-  return { from: r[0]?.u ?? [], to: r[0]?.v ?? [] };
+  const r = await es.read<{ u: string; v: string }>(LINKS_SQL, [ws]);
+  return { from: r.map((x) => x.u), to: r.map((x) => x.v) };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { Params } from './params.ts';
 import { MAX_ORDER_AMOUNT } from '../ingest/index.ts';
+import { FIELD_PATHS } from '../events/index.ts';
 import type { ProfileSettings } from './settings.ts';
 
 /**
@@ -27,15 +28,18 @@ export interface FactsQuery {
 const DAY = 86_400_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 /**
- * The properties the facts read, extracted once per event (one JSON parse, several paths) and only
- * for the events that use them; `prop(k)` / `dbl(k)` read them back from the `props` list.
+ * The properties the facts read. The full query reads them from the event store's `event_fields`
+ * (the events' narrow copy with these properties as `json_extract_string` gives them: no body is
+ * parsed), as columns `p_<name>` of `evs`; `prop(k)` / `dbl(k)` read them there. A scope's lookups
+ * (`scopeLookups`) read the bodies by index instead and extract the same text with one JSON parse,
+ * several paths (`propsSql`): the same values (test/events/fields.test.ts).
  */
 const PROPS = ['order_id', 'total', 'revenue', 'coupon', 'discount', 'category', 'brand'] as const;
 const ORDER_EVENTS = `'Order Completed', 'Order Refunded', 'Order Cancelled'`;
 /** The properties of the events that use them: the order events, and the product events for the interests ('all' only). */
 const propsSql = (mode: 'all' | 'features' | 'days') =>
-  `case when e.event in (${ORDER_EVENTS}${mode === 'all' ? `, 'Product Viewed', 'Product Added'` : ''}) then json_extract_string(e.body, [${PROPS.map((k) => `'$.properties.${k}'`).join(', ')}]) end as props`;
-const prop = (k: (typeof PROPS)[number]) => `props[${PROPS.indexOf(k) + 1}]`;
+  `case when e.event in (${ORDER_EVENTS}${mode === 'all' ? `, 'Product Viewed', 'Product Added'` : ''}) then json_extract_string(e.body, [${PROPS.map((k) => `'${FIELD_PATHS[k]}'`).join(', ')}]) end as props`;
+const prop = (k: (typeof PROPS)[number]) => `p_${k}`;
 const dbl = (k: (typeof PROPS)[number]) => `try_cast(${prop(k)} as double)`;
 /**
  * A money amount (an order's total, revenue, lines' sum): absent (null) when it is not a number
@@ -83,10 +87,9 @@ export function factsParts(q: FactsQuery, mode: 'all' | 'features' | 'days' = q.
 
 interface Source { ctes: string[]; ws: string; cutoff: string; at: (daysBefore: number) => string }
 
-/** The columns of `cand` (with `bodies`: the body of each `Order Completed` event as `obody`). */
-export function candColumns(mode: 'all' | 'features' | 'days', bodies: boolean): string {
-  // Only 'all' reads the product events' properties (interests): the other modes parse the order events' bodies only.
-  return `e.seq, e.event, e.ts, e.message_id, e.user_id, e.anonymous_id, ${propsSql(mode)}${bodies ? `, case when e.event = 'Order Completed' then e.body::varchar end as obody` : ''}`;
+/** The columns a scope's lookup reads from `events e`: the properties from the body (`props`), and the body of each `Order Completed` event as `obody`. */
+function candColumns(): string {
+  return `e.seq, e.event, e.ts, e.message_id, e.user_id, e.anonymous_id, ${propsSql('all')}, case when e.event = 'Order Completed' then e.body::varchar end as obody`;
 }
 
 /**
@@ -108,7 +111,7 @@ export function scopeLookups(scope: Scope, cutoffMs: number, halfLifeDays: numbe
     const sql = `select seq, event, epoch_us(ts) as us, message_id, user_id, anonymous_id, workspace_id,
         nullif(props[1], ''), ${amountSql('try_cast(props[2] as double)')}, ${amountSql('try_cast(props[3] as double)')}, nullif(props[4], ''), try_cast(props[5] as double),
         props[6], props[7], case when event in ('Product Viewed', 'Product Added', 'Order Completed') then ${decay} end, obody
-      from (select ${candColumns('all', true)}, e.workspace_id from events e where e.${kind} in ${p.inList([...ids])})`;
+      from (select ${candColumns()}, e.workspace_id from events e where e.${kind} in ${p.inList([...ids])})`;
     out.push({ kind, sql, params: p });
   }
   return out;
@@ -138,14 +141,16 @@ function sourceCtes(q: FactsQuery, mode: 'all' | 'features' | 'days', p: Params)
   const at = (daysBefore: number) => `${p.add(iso(cutoffMs - daysBefore * DAY))}::timestamptz`;
   // A scope's facts are computed in JS (facts-scope.ts, from this query's pieces: scopeLookups, candColumns).
   if (q.scope) throw new Error('the facts query covers a whole workspace (a scope: facts-scope.ts)');
-  const cand = `select ${candColumns(mode, false)} from events e where e.workspace_id = ${ws} and e.ts < ${cutoff}`;
+  // The purchase days read the order events only (evs feeds nothing else in that mode).
+  const cand = `select e.seq, e.event, e.ts, e.message_id, e.user_id, e.anonymous_id, ${PROPS.map((k) => `e.${k} as p_${k}`).join(', ')}
+    from event_fields e where e.workspace_id = ${ws} and e.ts < ${cutoff}${mode === 'days' ? ` and e.event in (${ORDER_EVENTS})` : ''}`;
   const ctes = [
     `base as (
       select profile_id, min(value) filter (where kind = 'user_id') as user_id, min(value) filter (where kind = 'anonymous_id') as anonymous_id
       from profile_identities where workspace_id = ${ws} group by profile_id)`,
     `cand as (${cand})`,
     `evs as materialized (
-      select c.seq, c.event, c.ts, c.message_id, c.props, coalesce(u.profile_id, a.profile_id) as profile_id
+      select c.seq, c.event, c.ts, c.message_id, ${PROPS.map((k) => `c.p_${k}`).join(', ')}, coalesce(u.profile_id, a.profile_id) as profile_id
       from cand c
       left join profile_identities u on u.workspace_id = ${ws} and u.kind = 'user_id' and u.value = c.user_id
       left join profile_identities a on a.workspace_id = ${ws} and a.kind = 'anonymous_id' and a.value = c.anonymous_id

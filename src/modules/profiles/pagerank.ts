@@ -21,21 +21,35 @@ export function pagerank(
   const d = o.damping ?? PAGERANK_DAMPING;
   const tol = o.tolerance ?? PAGERANK_TOLERANCE;
   const maxIt = o.maxIterations ?? PAGERANK_MAX_ITERATIONS;
-  const pairs = new Set<string>();
+  const us: string[] = [];
+  const vs: string[] = [];
   const names = new Set<string>();
   for (const [u, v] of links) {
     if (u === v) continue;
     names.add(u);
     names.add(v);
-    pairs.add(`${u}\u0000${v}`);
+    us.push(u);
+    vs.push(v);
   }
   const nodes = [...names].sort();
   const n = nodes.length;
   const index = new Map(nodes.map((x, i) => [x, i]));
-  const edges = [...pairs].map((k) => k.split('\u0000') as [string, string]).map(([u, v]) => [index.get(u)!, index.get(v)!] as const);
-  edges.sort((a, b) => a[1] - b[1] || a[0] - b[0]);
+  // Each link as one number v·n + u (exact below 2^53: n < 94 million), sorted: by target, then
+  // source; equal codes are duplicate links.
+  const codes = new Float64Array(us.length);
+  for (let i = 0; i < us.length; i++) codes[i] = index.get(vs[i]!)! * n + index.get(us[i]!)!;
+  codes.sort();
+  const src = new Int32Array(codes.length);
+  const dst = new Int32Array(codes.length);
+  let m = 0;
+  for (let i = 0; i < codes.length; i++) {
+    if (i > 0 && codes[i] === codes[i - 1]) continue;
+    const v = Math.floor(codes[i]! / n);
+    src[m] = codes[i]! - v * n;
+    dst[m++] = v;
+  }
   const out = new Int32Array(n);
-  for (const [u] of edges) out[u]!++;
+  for (let i = 0; i < m; i++) out[src[i]!]!++;
   let rank = new Float64Array(n).fill(n ? 1 / n : 0);
   let next = new Float64Array(n);
   let iterations = 0;
@@ -45,7 +59,10 @@ export function pagerank(
     for (let i = 0; i < n; i++) if (out[i] === 0) dangling += rank[i]!;
     const base = (1 - d) / n + (d * dangling) / n;
     next.fill(base);
-    for (const [u, v] of edges) next[v]! += (d * rank[u]!) / out[u]!;
+    for (let i = 0; i < m; i++) {
+      const u = src[i]!;
+      next[dst[i]!]! += (d * rank[u]!) / out[u]!;
+    }
     let delta = 0;
     for (let i = 0; i < n; i++) delta += Math.abs(next[i]! - rank[i]!);
     [rank, next] = [next, rank];

@@ -1,11 +1,12 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { dropTraitsIndexes } from './indexes.ts';
 import { amountSql } from './facts.ts';
+import type { FieldName } from '../events/index.ts';
 
 /**
  * `social_actions`: the events the influence traits read, extracted once from the event log
- * (`events`, `order_lines`: the event store's published schema) into narrow rows, so that the
- * influence statements never parse event bodies. One row per (event, kind); an event may give two
+ * (`event_fields`: the events' narrow copy with the properties read here; `order_lines`: the event
+ * store's published schema) into narrow rows, so that the influence statements never parse event bodies. One row per (event, kind); an event may give two
  * (an `Order Completed` landing through a share link is a touch and an order).
  *
  * | kind | from | columns |
@@ -24,21 +25,21 @@ import { amountSql } from './facts.ts';
  */
 
 const SOCIAL_NAMES = ['User Followed', 'User Unfollowed', 'Friend Added', 'Friend Removed', 'Invite Accepted', 'Invite Sent', 'Product Shared', 'Order Completed', 'Order Cancelled'];
-/** Whether an event's body mentions a share (a substring test, much cheaper than parsing it); `e.`-qualified. */
-export const MENTIONS_SHARE = `strpos(e.body::varchar, 'share_id') > 0`;
-/** Whether an event of `events e` can give a social action (the extraction's first filter). */
+/** Whether an event's body mentions a share (`event_fields.mentions_share`: a substring test of the body); `e.`-qualified. */
+export const MENTIONS_SHARE = `e.mentions_share`;
+/** Whether an event of `event_fields e` can give a social action (the extraction's first filter). */
 export const SOCIAL_ACTION_EVENTS = `(e.event in (${SOCIAL_NAMES.map((n) => `'${n}'`).join(', ')}) or ${MENTIONS_SHARE})`;
 const socialNames = new Set(SOCIAL_NAMES);
 /** SOCIAL_ACTION_EVENTS in JS, over an event's name and MENTIONS_SHARE read with it (the incremental pass skips ranges without one). */
 export const maySocialAction = (event: string | null, mentionsShare: boolean): boolean => mentionsShare || (event !== null && socialNames.has(event));
 
-const p = (k: string) => `nullif(json_extract_string(e.body, '$.properties.${k}'), '')`;
-const d = (k: string) => `try_cast(json_extract_string(e.body, '$.properties.${k}') as double)`;
+const p = (k: FieldName) => `nullif(e.${k}, '')`;
+const d = (k: FieldName) => `try_cast(e.${k} as double)`;
 const COLS = 'workspace_id, seq, ts, kind, user_id, anonymous_id, other_user_id, share_id, parent_share_id, invite_id, order_id, amount';
 
 /**
- * One scan of the log: the events named below, and those whose body mentions `share_id` (a
- * substring test, much cheaper than parsing every body), materialised; the kinds are read from that.
+ * One scan of the events' narrow copy: the events named below, and those whose body mentions
+ * `share_id`, materialised; the kinds are read from that.
  */
 function extractSql(where: string, linesWhere: string): string {
   const base = `e.workspace_id, e.seq, e.ts`;
@@ -48,10 +49,10 @@ function extractSql(where: string, linesWhere: string): string {
     when 'Friend Removed' then 'unfriend' else 'invite_accepted' end`;
   const other = `case when e.event in ('User Followed', 'User Unfollowed') then ${p('followee_id')}
     when e.event in ('Friend Added', 'Friend Removed') then ${p('friend_id')} else ${p('inviter_id')} end`;
-  const touch = `coalesce(nullif(json_extract_string(e.body, '$.context.campaign.share_id'), ''),
+  const touch = `coalesce(nullif(e.campaign_share_id, ''),
     case when e.event = 'Share Link Opened' or e.type in ('page', 'screen') then ${p('share_id')} end)`;
   return `with e0 as materialized (
-      select workspace_id, seq, ts, type, event, user_id, anonymous_id, body from events e
+      select * from event_fields e
       where ${where} and ${SOCIAL_ACTION_EVENTS}),
     lines as (
       select l.workspace_id, l.seq, round(sum(coalesce(l.price, 0) * l.quantity), 2) as s from order_lines l
