@@ -70,34 +70,50 @@ const valueSql: Record<Dim, { v: string; where: string; score: string }> = {
   band: { v: 'typical_price', where: 'typical_price is not null', score: `list_position(['low', 'mid', 'high'], price_band)` },
 };
 
-async function readRanking(c: DuckDBConnection, ws: string, d: Dim): Promise<Ranking> {
-  const s = valueSql[d];
+/**
+ * The four rank arrays in one read: each row once (its ids once), with its position in each order
+ * as DuckDB sorts it (row_number over `<value>, PROFILE_ORDER`, null outside that ranking), so the
+ * arrays are in DuckDB's own order without sorting in TypeScript.
+ */
+async function readRankings(c: DuckDBConnection, ws: string): Promise<WorkspaceRanks> {
+  const cols = DIMS.map((d) => {
+    const s = valueSql[d];
+    return `${s.v}::double as v_${d}, (${s.score})::integer as bin_${d},
+      case when ${s.where} then row_number() over (partition by ${s.where} order by ${s.v}, ${PROFILE_ORDER}) end as pos_${d}`;
+  });
   const r = await c.runAndReadAll(
-    `select profile_id, user_id, anonymous_id, ${s.v}::double as v, (${s.score})::integer as bin
-     from computed_traits where workspace_id = $1 and ${s.where} order by ${s.v}, ${PROFILE_ORDER}`,
+    `select profile_id, user_id, anonymous_id, ${cols.join(', ')}
+     from computed_traits where workspace_id = $1 and (${DIMS.map((d) => valueSql[d].where).join(' or ')})`,
     [ws],
   );
-  const cols = r.getColumnsJS();
-  const pid = (cols[0] ?? []) as string[];
-  const uid = (cols[1] ?? []) as Array<string | null>;
-  const aid = (cols[2] ?? []) as Array<string | null>;
-  const v = (cols[3] ?? []) as number[];
-  const bin = (cols[4] ?? []) as number[];
-  const entries: Entry[] = new Array<Entry>(pid.length);
-  const byProfile = new Map<string, Entry>();
-  for (let i = 0; i < pid.length; i++) {
-    const e: Entry = { profileId: pid[i]!, userId: uid[i]!, anonymousId: aid[i]!, v: v[i]!, bin: bin[i]! };
-    entries[i] = e;
-    byProfile.set(e.profileId, e);
-  }
-  return { entries, byProfile };
+  const x = r.getColumnsJS();
+  const n = x[0]?.length ?? 0;
+  const pid = (x[0] ?? []) as string[];
+  const uid = (x[1] ?? []) as Array<string | null>;
+  const aid = (x[2] ?? []) as Array<string | null>;
+  const out = {} as WorkspaceRanks;
+  DIMS.forEach((d, k) => {
+    const v = (x[3 + 3 * k] ?? []) as number[];
+    const bin = (x[4 + 3 * k] ?? []) as number[];
+    const pos = (x[5 + 3 * k] ?? []) as Array<bigint | number | null>;
+    const entries: Entry[] = [];
+    const byProfile = new Map<string, Entry>();
+    for (let i = 0; i < n; i++) {
+      const at = pos[i];
+      if (at === null || at === undefined) continue;
+      const e: Entry = { profileId: pid[i]!, userId: uid[i]!, anonymousId: aid[i]!, v: v[i]!, bin: bin[i]! };
+      entries[Number(at) - 1] = e;
+      byProfile.set(e.profileId, e);
+    }
+    out[d] = { entries, byProfile };
+  });
+  return out;
 }
 
-/** Full rescoring (the SQL statements) of a workspace, then the rank arrays read back. */
 export async function rescoreAll(c: DuckDBConnection, ws: string): Promise<void> {
   forgetRanks(c, ws);
   for (const s of rescoreStatements()) await c.run(s, [ws]);
-  const ranks = { r: await readRanking(c, ws, 'r'), f: await readRanking(c, ws, 'f'), m: await readRanking(c, ws, 'm'), band: await readRanking(c, ws, 'band') };
+  const ranks = await readRankings(c, ws);
   let map = caches.get(c);
   if (!map) caches.set(c, (map = new Map()));
   map.set(ws, ranks);
