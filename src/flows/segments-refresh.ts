@@ -1,7 +1,7 @@
 import type { SqlRunner } from '../platform/opstore/index.ts';
 import type { EventStoreDb } from '../platform/eventstore/duckdb.ts';
 import { appError } from '../platform/errors.ts';
-import { getRun, getTraitsCursor } from '../modules/profiles/index.ts';
+import { centralityRefreshedAt, getRun, getTraitsCursor } from '../modules/profiles/index.ts';
 import {
   allSegments, applyMembership, deleteSegment, dropMembership, getSegment, insertSegment, listSegments, markRefreshed,
   newSegmentId, referencedSegments, updateSegment, type RefreshCounts, type Segment,
@@ -92,7 +92,8 @@ const notBefore = new WeakMap<EventStoreDb, number>();
 /**
  * One pass of the refresh loop (run after the traits loop in the background workers): refreshes
  * each segment that is due — never refreshed, its `refreshMinutes` passed, or the traits moved on
- * since its last refresh (an incremental pass covered new events, or a full recompute ran) and
+ * since its last refresh (an incremental pass covered new events, a full recompute ran, or the
+ * centrality refresh rewrote the centrality / KOL columns) and
  * `minEventIntervalMs` passed. Returns the number of segments refreshed.
  */
 export async function segmentsStep(op: SqlRunner, es: EventStoreDb, o: SegmentsStepOptions = {}): Promise<number> {
@@ -103,12 +104,15 @@ export async function segmentsStep(op: SqlRunner, es: EventStoreDb, o: SegmentsS
     const segs = await allSegments(op);
     if (!segs.length) return 0;
     const cursor = await getTraitsCursor(es);
-    const runs = new Map<string, string | null>();
+    // Per workspace: when its traits last changed outside the event stream (a full recompute, a centrality refresh).
+    const changed = new Map<string, number>();
     for (const s of segs) {
-      if (!runs.has(s.workspaceId)) runs.set(s.workspaceId, (await getRun(es, s.workspaceId))?.computedAt ?? null);
+      if (!changed.has(s.workspaceId)) {
+        const computedAt = (await getRun(es, s.workspaceId))?.computedAt;
+        changed.set(s.workspaceId, Math.max(computedAt ? Date.parse(computedAt) : 0, (await centralityRefreshedAt(es, s.workspaceId)) ?? 0));
+      }
       const last = s.refreshedAt ? Date.parse(s.refreshedAt) : 0;
-      const computedAt = runs.get(s.workspaceId);
-      const moved = (s.refreshedSeq ?? -1) < cursor || (computedAt !== null && computedAt !== undefined && Date.parse(computedAt) > last);
+      const moved = (s.refreshedSeq ?? -1) < cursor || changed.get(s.workspaceId)! > last;
       const due = !s.refreshedAt || Date.now() - last >= s.refreshMinutes * 60_000 || (moved && Date.now() - last >= (o.minEventIntervalMs ?? 10_000));
       if (!due) continue;
       await refreshSegment(op, es, s.workspaceId, s);

@@ -32,21 +32,38 @@ export async function centralityStep(es: EventStoreDb, o: CentralityStepOptions 
     mark = now;
   };
   let refreshed = 0;
+  let failure: unknown = null;
+  const held = backoff.get(es) ?? new Map<string, { until: number; failures: number }>();
+  backoff.set(es, held);
   for (const s of await staleCentrality(es)) {
     if (Date.now() - s.sinceMs < delay) continue;
-    lap('stale marks');
-    // Read after the marks were listed: the graph includes every change up to s.upTo.
-    const links = await readGraphLinks(es, s.workspaceId);
-    lap('graph read');
-    const rows = await centralityOffThread(links);
-    lap('pagerank');
-    const applied = await withTraitsLock(es, async () => {
-      const run = await getRunCached(es, s.workspaceId);
-      if (!run) return false;
-      return es.write((c) => applyCentrality(c, { ws: s.workspaceId, settings: run.settings }, rows, s.upTo));
-    });
-    lap('write');
-    if (applied) refreshed++;
+    const b = held.get(s.workspaceId);
+    if (b && Date.now() < b.until) continue;
+    try {
+      lap('stale marks');
+      // Read after the marks were listed: the graph includes every change up to s.upTo.
+      const links = await readGraphLinks(es, s.workspaceId);
+      lap('graph read');
+      const rows = await centralityOffThread(links);
+      lap('pagerank');
+      const applied = await withTraitsLock(es, async () => {
+        const run = await getRunCached(es, s.workspaceId);
+        if (!run) return false;
+        return es.write((c) => applyCentrality(c, { ws: s.workspaceId, settings: run.settings }, rows, s.upTo));
+      });
+      lap('write');
+      held.delete(s.workspaceId);
+      if (applied) refreshed++;
+    } catch (e) {
+      // One workspace failing (a worker out of memory, say) does not hold the others: it waits
+      // 5 s, 10 s, … up to 10 min before its next try; the error goes to the caller (logged).
+      const failures = (b?.failures ?? 0) + 1;
+      held.set(s.workspaceId, { until: Date.now() + Math.min(600_000, 5000 * 2 ** (failures - 1)), failures });
+      failure ??= e;
+    }
   }
+  if (failure) throw failure;
   return refreshed;
 }
+
+const backoff = new WeakMap<EventStoreDb, Map<string, { until: number; failures: number }>>();

@@ -364,3 +364,21 @@ test('centrality of a large graph is computed on a worker thread with the same r
   assert.deepEqual(Array.from(there.percentile), Array.from(here.percentile));
   assert.ok(here.nodes.length > 4000);
 });
+
+test('saved segments refresh after a centrality refresh (no event moved the traits cursor)', async () => {
+  const { saveSegment, segmentsStep } = await import('../../src/flows/segments-refresh.ts');
+  const { getSegment } = await import('../../src/modules/segments/index.ts');
+  const segStep = () => segmentsStep(t.engine.op, t.engine.es, { checkEveryMs: 0, minEventIntervalMs: 0, maxDutyCycle: 1 });
+  const seg = await saveSegment(t.engine.op, t.engine.es, WS, { name: 'graph nodes', rule: { trait: 'centralityPercentile', op: 'exists' } });
+  const size0 = seg.size!;
+  assert.ok(size0 > 0);
+  // kim joins the graph: the pass marks centrality stale, kim has no percentile yet.
+  await send([ev(u('kim'), 'User Followed', '30T08:00:00', { followee_id: 'alice' })]);
+  while ((await step()) > 0);
+  await segStep();
+  assert.equal((await getSegment(t.engine.op, WS, seg.id))!.size, size0, 'not a node with a percentile before the refresh');
+  assert.equal(await segStep(), 0, 'nothing due');
+  assert.equal(await settle(), 1);
+  assert.equal(await segStep(), 1, 'the centrality refresh made it due');
+  assert.equal((await getSegment(t.engine.op, WS, seg.id))!.size, size0 + 1);
+});

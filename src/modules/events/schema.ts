@@ -159,12 +159,14 @@ const MIGRATIONS: Array<{ version: number; sql: string[] }> = [
   {
     // Graph changes since the stored centrality was computed (src/modules/profiles/centrality.ts):
     // an incremental pass that changes an edge adds a row; the centrality refresh deletes the rows
-    // it covered, a full recompute all of the workspace's.
+    // it covered (and notes when it wrote), a full recompute all of the workspace's.
     version: 10,
     sql: [
       `create sequence if not exists influence_centrality_change_ids`,
       `create table if not exists influence_centrality_pending (
         id bigint not null default nextval('influence_centrality_change_ids'), workspace_id varchar not null, since timestamptz not null)`,
+      // When a refresh last rewrote the workspace's centrality columns (saved segments refresh after it).
+      `create table if not exists influence_centrality_refreshes (workspace_id varchar not null, refreshed_at timestamptz not null)`,
     ],
   },
   {

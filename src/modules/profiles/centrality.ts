@@ -120,3 +120,15 @@ export async function clearCentralityStale(c: DuckDBConnection, ws: string, upTo
     upTo === undefined ? [ws] : [ws, upTo]);
   return r.currentRowCount > 0;
 }
+
+/** Notes that a refresh rewrote the workspace's centrality columns now (outside any pass). */
+export async function noteCentralityRefresh(c: DuckDBConnection, ws: string): Promise<void> {
+  await c.run('delete from influence_centrality_refreshes where workspace_id = $1', [ws]);
+  await c.run('insert into influence_centrality_refreshes values ($1, now())', [ws]);
+}
+
+/** When a centrality refresh last rewrote the workspace's centrality columns (ms since the epoch), or null. */
+export async function centralityRefreshedAt(es: EventStoreDb, ws: string): Promise<number | null> {
+  const r = await es.read<{ at: number | null }>('select epoch_ms(max(refreshed_at)) as at from influence_centrality_refreshes where workspace_id = $1', [ws]);
+  return r[0]?.at ?? null;
+}

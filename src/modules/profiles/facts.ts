@@ -139,7 +139,7 @@ function sourceCtes(q: FactsQuery, mode: 'all' | 'features' | 'days', p: Params)
   const ws = p.add(q.ws);
   const cutoff = `${p.add(iso(cutoffMs))}::timestamptz`;
   const at = (daysBefore: number) => `${p.add(iso(cutoffMs - daysBefore * DAY))}::timestamptz`;
-  // A scope's facts are computed in JS (facts-scope.ts, from this query's pieces: scopeLookups, candColumns).
+  // A scope's facts are computed in JS (facts-scope.ts, from this query's pieces: scopeLookups, anonymousProbe).
   if (q.scope) throw new Error('the facts query covers a whole workspace (a scope: facts-scope.ts)');
   // The purchase days read the order events only (evs feeds nothing else in that mode).
   const cand = `select e.seq, e.event, e.ts, e.message_id, e.user_id, e.anonymous_id, ${PROPS.map((k) => `e.${k} as p_${k}`).join(', ')}

@@ -1,7 +1,7 @@
 import { listValue, type DuckDBConnection } from '@duckdb/node-api';
 import { IN_LIST_MAX, Params, profileIn } from './params.ts';
 import { dropTraitsIndexes } from './indexes.ts';
-import { centralityOf, clearCentralityStale, graphLinks, markCentralityStale, storeCentrality, type CentralityRows } from './centrality.ts';
+import { centralityOf, clearCentralityStale, graphLinks, markCentralityStale, noteCentralityRefresh, storeCentrality, type CentralityRows } from './centrality.ts';
 import { DEFAULT_PROFILE_SETTINGS } from './settings.ts';
 import type { FactsQuery, Scope } from './facts.ts';
 
@@ -303,6 +303,7 @@ export async function applyCentrality(c: DuckDBConnection, q: Pick<FactsQuery, '
   if (!(await clearCentralityStale(c, q.ws, upTo))) return false;
   await storeCentrality(c, q.ws, rows);
   await writeKol(c, q, null);
+  await noteCentralityRefresh(c, q.ws);
   return true;
 }
 

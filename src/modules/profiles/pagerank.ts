@@ -33,6 +33,7 @@ export function pagerank(
   }
   const nodes = [...names].sort();
   const n = nodes.length;
+  if (n > 94_906_265) throw new Error(`pagerank: ${n} nodes (at most 94,906,265: links are coded as v·n + u below 2^53)`);
   const index = new Map(nodes.map((x, i) => [x, i]));
   // Each link as one number v·n + u (exact below 2^53: n < 94 million), sorted: by target, then
   // source; equal codes are duplicate links.

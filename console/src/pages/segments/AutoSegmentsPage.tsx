@@ -49,10 +49,19 @@ export default function AutoSegmentsPage() {
       ),
     [],
   );
-  // The newest model is shown when the page opens (and after one is deleted).
-  const newest = models.data?.[0]?.id;
+  // The newest model is shown when the page opens (and after one is deleted), unless another one
+  // was chosen meanwhile; not while the list reloads (it may still name a deleted model).
+  const newest = models.loading ? undefined : models.data?.[0]?.id;
   useEffect(() => {
-    if (!model && newest) void getAutoModel(newest).then(setModel, () => undefined);
+    if (model || !newest) return;
+    const ctl = new AbortController();
+    getAutoModel(newest, ctl.signal).then(
+      (m) => {
+        if (!ctl.signal.aborted) setModel((cur) => cur ?? m);
+      },
+      () => undefined,
+    );
+    return () => ctl.abort();
   }, [model, newest]);
   const sil = useMemo(() => (model ? silhouetteOption(model) : null), [model]);
 
@@ -72,7 +81,7 @@ export default function AutoSegmentsPage() {
     try {
       await deleteAutoModel(id);
       message.success(t('seg.auto.deleted'));
-      setModel(null);
+      setModel((cur) => (cur?.id === id ? null : cur));
       models.reload();
     } catch (e) {
       if (e instanceof ApiError && e.status === 409 && Array.isArray(e.details)) {
