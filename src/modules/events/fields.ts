@@ -55,19 +55,25 @@ export function extractedText(v: unknown): string | null {
   return jsonText(v);
 }
 
-/** The value at a `$.a.b` path of a parsed body (only object members: an array has no named member). */
-function at(body: unknown, path: string): unknown {
-  let x = body;
-  for (const k of path.slice(2).split('.')) {
-    if (x === null || typeof x !== 'object' || Array.isArray(x) || !Object.hasOwn(x, k)) return undefined;
-    x = (x as Record<string, unknown>)[k];
-  }
-  return x;
+/** A member of an object (not of an array, which has no named member), else undefined. */
+function member(x: unknown, k: string): unknown {
+  return x !== null && typeof x === 'object' && !Array.isArray(x) && Object.hasOwn(x, k) ? (x as Record<string, unknown>)[k] : undefined;
 }
+
+/** Each field's path as its keys, split once. */
+const PATH_KEYS = FIELD_NAMES.map((k) => FIELD_PATHS[k].slice(2).split('.'));
 
 /** The fields of an event from its body (as stored: `bodyText` is the JSON text written to `events.body`). */
 export function eventFieldsOf(body: unknown, bodyText: string): { mentionsShare: boolean; fields: Array<string | null> } {
-  return { mentionsShare: bodyText.includes('share_id'), fields: FIELD_NAMES.map((k) => extractedText(at(body, FIELD_PATHS[k]))) };
+  const props = member(body, 'properties');
+  const fields = PATH_KEYS.map((keys) => {
+    // '$.properties.<k>' from the properties object read once; other paths walked.
+    if (keys.length === 2 && keys[0] === 'properties') return extractedText(member(props, keys[1]!));
+    let x: unknown = body;
+    for (const k of keys) x = member(x, k);
+    return extractedText(x);
+  });
+  return { mentionsShare: bodyText.includes('share_id'), fields };
 }
 
 /** The same fields in SQL, over `events e` (the migration that builds the table from the log). */
