@@ -1,6 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { EventStoreDb } from '../../platform/eventstore/duckdb.ts';
-import { tsWorker } from '../../platform/threads/index.ts';
+import { workerAnswer } from '../../platform/threads/index.ts';
 import { pagerank } from './pagerank.ts';
 
 /**
@@ -60,18 +60,9 @@ const WORKER_ABOVE = 20_000;
 /** centralityOf on a worker thread for large graphs, so the caller's event loop keeps serving. */
 export function centralityOffThread(links: GraphLinks): Promise<CentralityRows> {
   if (links.from.length <= WORKER_ABOVE) return Promise.resolve(centralityOf(links));
-  return new Promise((resolve, reject) => {
-    const worker = tsWorker(new URL('./centrality-worker.ts', import.meta.url), { workerData: links });
-    let settled = false;
-    const settle = (f: () => void) => {
-      if (settled) return;
-      settled = true;
-      f();
-      void worker.terminate();
-    };
-    worker.on('message', (m: { rows?: CentralityRows; error?: string }) => settle(() => (m.rows ? resolve(m.rows) : reject(new Error(m.error)))));
-    worker.on('error', (e) => settle(() => reject(e)));
-    worker.on('exit', (code) => settle(() => reject(new Error(`centrality worker exited (${code}) before answering`))));
+  return workerAnswer<{ rows?: CentralityRows; error?: string }>(new URL('./centrality-worker.ts', import.meta.url), { workerData: links }).then((m) => {
+    if (!m.rows) throw new Error(m.error);
+    return m.rows;
   });
 }
 
