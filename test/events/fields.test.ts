@@ -71,3 +71,24 @@ test('fields written at append equal json_extract_string of the stored body, for
     await es.close();
   }
 });
+
+test('an append that fails mid-batch leaves no rows behind, now or in a later append', async () => {
+  const es = await openEventStoreDb(undefined);
+  try {
+    await migrateEventStore(es);
+    const ev = (seq: number, timestamp: string) => ({
+      seq, workspaceId: 'w',
+      body: { type: 'track', event: 'Order Completed', messageId: `m${seq}`, userId: 'u1', timestamp, receivedAt: '2026-02-01T00:00:00.000Z', properties: { order_id: `o${seq}`, products: [{ product_id: 'p', price: 1, quantity: 1 }] } } as never,
+    });
+    // The second event's time cannot be stored: the whole batch fails after the first one's rows were appended.
+    await assert.rejects(appendEvents(es, [ev(1, '2026-01-01T00:00:00.000Z'), ev(2, 'not a time')]));
+    await appendEvents(es, [ev(3, '2026-01-02T00:00:00.000Z')]);
+    const n = await es.read<{ t: string; n: number }>(
+      `select 'events' as t, count(*)::integer as n from events union all select 'event_fields', count(*)::integer from event_fields
+       union all select 'order_lines', count(*)::integer from order_lines order by 1`);
+    assert.deepEqual(n.map((x) => [x.t, x.n]), [['event_fields', 1], ['events', 1], ['order_lines', 1]]);
+    assert.deepEqual((await es.read<{ seq: number }>('select seq from events')).map((x) => x.seq), [3]);
+  } finally {
+    await es.close();
+  }
+});

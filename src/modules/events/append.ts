@@ -1,4 +1,4 @@
-import { DuckDBTimestampTZValue } from '@duckdb/node-api';
+import { DuckDBTimestampTZValue, type DuckDBAppender } from '@duckdb/node-api';
 import type { EventStoreDb } from '../../platform/eventstore/duckdb.ts';
 import { lineQuantity } from '../ingest/index.ts';
 import { eventFieldsOf } from './fields.ts';
@@ -72,57 +72,19 @@ export async function appendEvents(db: EventStoreDb, events: LoggedEvent[]): Pro
     const ef = await c.createAppender('event_fields');
     const ol = await c.createAppender('order_lines');
     const actorDays = new Map<string, [string, number, string]>();
-    for (const e of events) {
-      const b = e.body;
-      // Same truthiness as the user_id / anonymous_id columns below (an empty id is stored as null).
-      const actor = b.userId ? b.userId : b.anonymousId ? `anon:${b.anonymousId}` : null;
-      if (actor !== null) {
-        const day = utcDay(b.timestamp);
-        actorDays.set(`${e.workspaceId.length}:${e.workspaceId}|${day}|${actor}`, [e.workspaceId, day, actor]);
+    try {
+      appendRows(events, ev, ef, ol, actorDays);
+    } catch (e) {
+      // Closed here, inside the transaction that rolls back: an appender left to the garbage
+      // collector would flush its complete rows into whatever transaction the writer runs then.
+      for (const a of [ev, ef, ol]) {
+        try {
+          a.closeSync();
+        } catch {
+          // an incomplete row: nothing more to flush
+        }
       }
-      ev.appendVarchar(e.workspaceId);
-      ev.appendBigInt(BigInt(e.seq));
-      ev.appendVarchar(b.messageId);
-      ev.appendVarchar(b.type);
-      if (b.event) ev.appendVarchar(b.event); else ev.appendNull();
-      if (b.userId) ev.appendVarchar(b.userId); else ev.appendNull();
-      if (b.anonymousId) ev.appendVarchar(b.anonymousId); else ev.appendNull();
-      const ts = tsValue(b.timestamp);
-      ev.appendTimestampTZ(ts);
-      ev.appendTimestampTZ(tsValue(b.receivedAt));
-      const text = JSON.stringify(b);
-      ev.appendVarchar(text);
-      ev.endRow();
-      // The same row's narrow copy (fields.ts), its ids stored as in events.
-      const f = eventFieldsOf(b, text);
-      ef.appendVarchar(e.workspaceId);
-      ef.appendBigInt(BigInt(e.seq));
-      ef.appendVarchar(b.type);
-      appendOpt(ef, b.event || null);
-      appendOpt(ef, b.userId || null);
-      appendOpt(ef, b.anonymousId || null);
-      ef.appendTimestampTZ(ts);
-      ef.appendVarchar(b.messageId);
-      ef.appendBoolean(f.mentionsShare);
-      for (const v of f.fields) appendOpt(ef, v);
-      ef.endRow();
-      for (const l of orderLinesOf(b)) {
-        ol.appendVarchar(e.workspaceId);
-        ol.appendBigInt(BigInt(e.seq));
-        ol.appendVarchar(l.orderId);
-        appendOpt(ol, b.userId ?? null);
-        appendOpt(ol, b.anonymousId ?? null);
-        ol.appendTimestampTZ(tsValue(b.timestamp));
-        ol.appendInteger(l.line);
-        appendOpt(ol, l.productId);
-        appendOpt(ol, l.name);
-        appendOpt(ol, l.category);
-        appendOpt(ol, l.brand);
-        if (l.price === null) ol.appendNull(); else ol.appendDouble(l.price);
-        ol.appendInteger(l.quantity);
-        appendOpt(ol, l.shareId);
-        ol.endRow();
-      }
+      throw e;
     }
     ev.closeSync();
     ef.closeSync();
@@ -136,6 +98,62 @@ export async function appendEvents(db: EventStoreDb, events: LoggedEvent[]): Pro
     }
     da.closeSync();
   });
+}
+
+/** The rows of `events`, `event_fields` and `order_lines` of the events, and their (day, actor) pairs. */
+function appendRows(events: LoggedEvent[], ev: DuckDBAppender, ef: DuckDBAppender, ol: DuckDBAppender, actorDays: Map<string, [string, number, string]>): void {
+  for (const e of events) {
+    const b = e.body;
+    // Same truthiness as the user_id / anonymous_id columns below (an empty id is stored as null).
+    const actor = b.userId ? b.userId : b.anonymousId ? `anon:${b.anonymousId}` : null;
+    if (actor !== null) {
+      const day = utcDay(b.timestamp);
+      actorDays.set(`${e.workspaceId.length}:${e.workspaceId}|${day}|${actor}`, [e.workspaceId, day, actor]);
+    }
+    ev.appendVarchar(e.workspaceId);
+    ev.appendBigInt(BigInt(e.seq));
+    ev.appendVarchar(b.messageId);
+    ev.appendVarchar(b.type);
+    if (b.event) ev.appendVarchar(b.event); else ev.appendNull();
+    if (b.userId) ev.appendVarchar(b.userId); else ev.appendNull();
+    if (b.anonymousId) ev.appendVarchar(b.anonymousId); else ev.appendNull();
+    const ts = tsValue(b.timestamp);
+    ev.appendTimestampTZ(ts);
+    ev.appendTimestampTZ(tsValue(b.receivedAt));
+    const text = JSON.stringify(b);
+    ev.appendVarchar(text);
+    ev.endRow();
+    // The same row's narrow copy (fields.ts), its ids stored as in events.
+    const f = eventFieldsOf(b, text);
+    ef.appendVarchar(e.workspaceId);
+    ef.appendBigInt(BigInt(e.seq));
+    ef.appendVarchar(b.type);
+    appendOpt(ef, b.event || null);
+    appendOpt(ef, b.userId || null);
+    appendOpt(ef, b.anonymousId || null);
+    ef.appendTimestampTZ(ts);
+    ef.appendVarchar(b.messageId);
+    ef.appendBoolean(f.mentionsShare);
+    for (const v of f.fields) appendOpt(ef, v);
+    ef.endRow();
+    for (const l of orderLinesOf(b)) {
+      ol.appendVarchar(e.workspaceId);
+      ol.appendBigInt(BigInt(e.seq));
+      ol.appendVarchar(l.orderId);
+      appendOpt(ol, b.userId ?? null);
+      appendOpt(ol, b.anonymousId ?? null);
+      ol.appendTimestampTZ(tsValue(b.timestamp));
+      ol.appendInteger(l.line);
+      appendOpt(ol, l.productId);
+      appendOpt(ol, l.name);
+      appendOpt(ol, l.category);
+      appendOpt(ol, l.brand);
+      if (l.price === null) ol.appendNull(); else ol.appendDouble(l.price);
+      ol.appendInteger(l.quantity);
+      appendOpt(ol, l.shareId);
+      ol.endRow();
+    }
+  }
 }
 
 function appendOpt(a: { appendVarchar(v: string): void; appendNull(): void }, v: string | null) {
