@@ -382,3 +382,24 @@ test('saved segments refresh after a centrality refresh (no event moved the trai
   assert.equal(await segStep(), 1, 'the centrality refresh made it due');
   assert.equal((await getSegment(t.engine.op, WS, seg.id))!.size, size0 + 1);
 });
+
+test('a failing centrality refresh keeps its marks, is retried after a backoff, and throws for the log', async () => {
+  const pending = async () => (await t.engine.es.read<{ n: number }>('select count(*)::integer as n from influence_centrality_pending where workspace_id = $1', [WS]))[0]!.n;
+  await send([ev(u('lee'), 'User Followed', '30T09:00:00', { followee_id: 'bob' })]);
+  while ((await step()) > 0);
+  assert.equal(await pending(), 1);
+  await assert.rejects(centralityStep(t.engine.es, { delayMs: 0, compute: () => Promise.reject(new Error('worker out of memory')) }), /worker out of memory/);
+  assert.equal(await pending(), 1, 'the marks stay');
+  let called = 0;
+  const { centralityOf } = await import('../../src/modules/profiles/centrality.ts');
+  const counting = async (links: Parameters<typeof centralityOf>[0]) => (called++, centralityOf(links));
+  assert.equal(await centralityStep(t.engine.es, { delayMs: 0, compute: counting }), 0, 'backing off: not retried at once');
+  assert.equal(called, 0);
+  await new Promise((r) => setTimeout(r, 5100));
+  assert.equal(await centralityStep(t.engine.es, { delayMs: 0, compute: counting }), 1, 'retried after 5 s');
+  assert.equal(called, 1);
+  assert.equal(await pending(), 0);
+  const settled = await snapshot();
+  await full();
+  assert.deepEqual(settled, await snapshot());
+});
