@@ -1,6 +1,7 @@
 import type { EventStoreDb } from '../platform/eventstore/duckdb.ts';
 import { applyCentrality, centralityOffThread, getRunCached, readGraphLinks, staleCentrality, type CentralityRows, type GraphLinks } from '../modules/profiles/index.ts';
 import { withTraitsLock } from './traits-recompute.ts';
+import { timer } from './traits-incremental.ts';
 
 /**
  * The centrality refresh (docs/profiles.md, "Social influence"): an incremental traits pass that
@@ -25,14 +26,7 @@ export const CENTRALITY_DELAY_MS = 30_000;
 /** Refreshes the stale centralities that are due; returns how many workspaces it refreshed. */
 export async function centralityStep(es: EventStoreDb, o: CentralityStepOptions = {}): Promise<number> {
   const delay = o.delayMs ?? CENTRALITY_DELAY_MS;
-  const t = o.timings;
-  let mark = performance.now();
-  const lap = (phase: string) => {
-    if (!t) return;
-    const now = performance.now();
-    t[phase] = (t[phase] ?? 0) + (now - mark);
-    mark = now;
-  };
+  const lap = timer(o.timings);
   let refreshed = 0;
   let failure: unknown = null;
   const held = backoff.get(es) ?? new Map<string, { until: number; failures: number }>();

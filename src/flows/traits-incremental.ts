@@ -58,7 +58,7 @@ export async function traitsStep(op: SqlRunner, es: EventStoreDb, o: TraitsStepO
 }
 
 /** A phase timer: `mark(name)` adds the time since the previous mark to `timings[name]`. */
-function timer(timings: Record<string, number> | undefined): (phase: string) => void {
+export function timer(timings: Record<string, number> | undefined): (phase: string) => void {
   if (!timings) return () => undefined;
   let t = performance.now();
   return (phase) => {

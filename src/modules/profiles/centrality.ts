@@ -21,13 +21,10 @@ export interface CentralityRows { nodes: string[]; centrality: Float64Array; per
 const LINKS_SQL = `select case when type = 'invite' then dst else src end as u, case when type = 'invite' then src else dst end as v
   from influence_edges where workspace_id = $1`;
 
-function linksOf(cols: unknown[][]): GraphLinks {
-  return { from: (cols[0] ?? []) as string[], to: (cols[1] ?? []) as string[] };
-}
-
 /** The graph's links on a connection (inside a transaction: its snapshot). */
 export async function graphLinks(c: DuckDBConnection, ws: string): Promise<GraphLinks> {
-  return linksOf((await c.runAndReadAll(LINKS_SQL, [ws])).getColumnsJS());
+  const cols = (await c.runAndReadAll(LINKS_SQL, [ws])).getColumnsJS();
+  return { from: (cols[0] ?? []) as string[], to: (cols[1] ?? []) as string[] };
 }
 
 /**
