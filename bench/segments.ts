@@ -10,7 +10,7 @@
  *      appended to the event store (appendEvents, as the pump does) and marked projected, then one
  *      traitsStep pass runs; the latency is from the event being in the event store to the
  *      person's traits row rewritten (checked); p50 / p99 per event kind and overall;
- *   3. exactness: after the passes and the centrality refresh they made due (timed by phase: it
+ *   3. exactness: after the passes and the influence refresh they made due (timed by phase: it
  *      runs outside the passes), the rows are compared with a fresh full recompute (the timed
  *      second full run);
  *   4. preview of a 5-condition rule (segments module), median and p99 of `reps` runs.
@@ -30,7 +30,7 @@ import { appendEvents, eventStoreCursor, migrateEventStore } from '../src/module
 import { setTraitsCursor } from '../src/modules/profiles/index.ts';
 import { recomputeAll, type RecomputeResult } from '../src/flows/traits-recompute.ts';
 import { traitsStep } from '../src/flows/traits-incremental.ts';
-import { centralityStep } from '../src/flows/traits-centrality.ts';
+import { influenceRefreshStep } from '../src/flows/traits-influence-refresh.ts';
 import { PROJECTOR } from '../src/flows/project-events.ts';
 import { loadWorld, WS, type BuiltWorld } from './lib/segments-world.ts';
 import { ROOT } from './lib/children.ts';
@@ -148,13 +148,14 @@ async function main() {
   const withInfluence = inc.samples.filter((s) => 'influence' in s.phases).length;
   log(`phases (ms): ${phaseNames.map((k) => `${k} p50 ${fmt(perPhase[k]!.p50, 1)} / p99 ${fmt(perPhase[k]!.p99, 1)}`).join('; ')}; influence step in ${withInfluence} of ${inc.samples.length} passes`);
 
-  // Passes that changed the graph marked the centrality stale: its refresh (normally due 30 s after
-  // the first change, run by its own background loop) outside the passes, timed by phase.
+  // What the passes left for the influence refresh (centrality after a graph change, the counts of
+  // sharers upstream of a cascade too large for a pass; normally due 30 s after the first mark, run by
+  // its own background loop) outside the passes, timed by phase.
   const centrality: Record<string, number> = {};
   const tc = performance.now();
-  const refreshed = await centralityStep(es, { delayMs: 0, timings: centrality });
+  const refreshed = await influenceRefreshStep(es, { delayMs: 0, timings: centrality });
   const centralityMs = performance.now() - tc;
-  log(`centrality refresh: ${refreshed} workspace(s), ${fmt(centralityMs, 0)} ms; phases ${JSON.stringify(Object.fromEntries(Object.entries(centrality).map(([k, v]) => [k, Math.round(v)])))}`);
+  log(`influence refresh: ${refreshed} refresh(es), ${fmt(centralityMs, 0)} ms; phases ${JSON.stringify(Object.fromEntries(Object.entries(centrality).map(([k, v]) => [k, Math.round(v)])))}`);
 
   await es.write((c) => c.run('create or replace table bench_after_incremental as select * from computed_traits where workspace_id = $1', [WS]));
   const full2 = await fullRecompute(op, es, asOf, 'second: after the passes, churn model reused');
@@ -182,7 +183,7 @@ async function main() {
     ...Object.entries(perKind).map(([k, s]) => `| … ${k} (${s.n}) | p50 ${fmt(s.p50, 1)} ms, p99 ${fmt(s.p99, 1)} ms | |`),
     ...Object.entries(perPhase).map(([k, s]) => `| … phase ${k} | p50 ${fmt(s.p50, 1)} ms, p99 ${fmt(s.p99, 1)} ms, max ${fmt(s.max, 1)} ms | |`),
     `| … passes that ran the influence step | ${withInfluence} of ${inc.samples.length} | |`,
-    `| centrality refresh after the passes (outside them; ${refreshed} workspace) | ${fmt(centralityMs, 0)} ms: ${Object.entries(centrality).map(([k, v]) => `${k} ${fmt(v, 0)}`).join(', ')} | |`,
+    `| influence refresh after the passes (outside them; ${refreshed} refreshes) | ${fmt(centralityMs, 0)} ms: ${Object.entries(centrality).map(([k, v]) => `${k} ${fmt(v, 0)}`).join(', ')} | |`,
     `| incremental == full recompute | ${exact ? 'every row equal' : 'DIFFERENT'} | |`,
     preview
       ? `| preview of a 5-condition rule (${preview.reps} runs) | median ${fmt(preview.median, 0)} ms, p99 ${fmt(preview.p99, 0)} ms, ${fmt(preview.count)} profiles | < 1 s: ${preview.median < 1000 ? 'met' : 'MISSED'} |`

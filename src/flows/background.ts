@@ -6,7 +6,7 @@ import { pumpBatch, EVENT_STORE_CONSUMER } from './pump-events.ts';
 import { projectBatch, PROJECTOR } from './project-events.ts';
 import { traitsStep } from './traits-incremental.ts';
 import { segmentsStep } from './segments-refresh.ts';
-import { centralityStep } from './traits-centrality.ts';
+import { influenceRefreshStep } from './traits-influence-refresh.ts';
 
 /**
  * The consumers of the outbox, run as loops in the server process: the event-store pump and the
@@ -71,12 +71,12 @@ export class BackgroundWorkers {
     this.loops.push(this.loop('pump', (small) => pumpBatch(this.op, this.es, small ? 1000 : 5000)));
     this.loops.push(this.loop('projector', (small) => projectBatch(this.op, small ? 500 : 2000)));
     this.loops.push(this.loop('traits', () => traitsStep(this.op, this.es)));
-    // Graph centrality, marked stale by traits passes that changed an edge: refreshed when due, outside the passes.
-    let centralityAt = 0;
-    this.loops.push(this.loop('centrality', async () => {
-      if (Date.now() < centralityAt) return 0;
-      centralityAt = Date.now() + 1000;
-      return centralityStep(this.es);
+    // What traits passes leave for later (centrality, large cascades' counts): refreshed when due, outside the passes.
+    let refreshAt = 0;
+    this.loops.push(this.loop('influence refresh', async () => {
+      if (Date.now() < refreshAt) return 0;
+      refreshAt = Date.now() + 1000;
+      return influenceRefreshStep(this.es);
     }));
     // Saved segments follow the traits: refreshed when a traits pass moved on (throttled), and on their schedule.
     this.loops.push(this.loop('segments', () => segmentsStep(this.op, this.es)));

@@ -6,7 +6,7 @@ import { pumpBatch } from '../../src/flows/pump-events.ts';
 import { projectBatch } from '../../src/flows/project-events.ts';
 import { recomputeAll } from '../../src/flows/traits-recompute.ts';
 import { traitsStep } from '../../src/flows/traits-incremental.ts';
-import { centralityStep } from '../../src/flows/traits-centrality.ts';
+import { influenceRefreshStep } from '../../src/flows/traits-influence-refresh.ts';
 import { unmerge } from '../../src/modules/identity/index.ts';
 import { allTraits, pagerank, type TraitsRow } from '../../src/modules/profiles/index.ts';
 
@@ -64,7 +64,7 @@ async function drain() {
 const step = () => traitsStep(t.engine.op, t.engine.es, { today: () => AS_OF, checkEveryMs: 0, maxEvents: 50, maxDutyCycle: 1 });
 const full = () => recomputeAll(t.engine.op, t.engine.es, { workspace: WS, asOf: AS_OF });
 /** The centrality refresh, due at once (passes that changed the graph only mark it stale). */
-const settle = () => centralityStep(t.engine.es, { delayMs: 0 });
+const settle = () => influenceRefreshStep(t.engine.es, { delayMs: 0 });
 const snapshot = async () => {
   const traits = await allTraits(t.engine.es, WS);
   const edges = await t.engine.es.read('select type, src, dst from influence_edges where workspace_id = $1 order by all', [WS]);
@@ -306,7 +306,7 @@ test('a pass that changes the graph marks centrality stale; the refresh computes
   assert.equal((await byUser('alice')).centrality, before.centrality);
   assert.equal((await byUser('ivy')).centrality, 0, 'a new node has no stored centrality yet');
   assert.equal(await pending(), 1);
-  assert.equal(await centralityStep(t.engine.es), 0, 'not due: a change waits 30 s by default');
+  assert.equal(await influenceRefreshStep(t.engine.es), 0, 'not due: a change waits 30 s by default');
   assert.equal(await settle(), 1);
   assert.equal(await pending(), 0);
   assert.ok(((await byUser('ivy')).centrality as number) > 0);
@@ -388,18 +388,78 @@ test('a failing centrality refresh keeps its marks, is retried after a backoff, 
   await send([ev(u('lee'), 'User Followed', '30T09:00:00', { followee_id: 'bob' })]);
   while ((await step()) > 0);
   assert.equal(await pending(), 1);
-  await assert.rejects(centralityStep(t.engine.es, { delayMs: 0, compute: () => Promise.reject(new Error('worker out of memory')) }), /worker out of memory/);
+  await assert.rejects(influenceRefreshStep(t.engine.es, { delayMs: 0, compute: () => Promise.reject(new Error('worker out of memory')) }), /worker out of memory/);
   assert.equal(await pending(), 1, 'the marks stay');
   let called = 0;
   const { centralityOf } = await import('../../src/modules/profiles/centrality.ts');
   const counting = async (links: Parameters<typeof centralityOf>[0]) => (called++, centralityOf(links));
-  assert.equal(await centralityStep(t.engine.es, { delayMs: 0, compute: counting }), 0, 'backing off: not retried at once');
+  assert.equal(await influenceRefreshStep(t.engine.es, { delayMs: 0, compute: counting }), 0, 'backing off: not retried at once');
   assert.equal(called, 0);
   await new Promise((r) => setTimeout(r, 5100));
-  assert.equal(await centralityStep(t.engine.es, { delayMs: 0, compute: counting }), 1, 'retried after 5 s');
+  assert.equal(await influenceRefreshStep(t.engine.es, { delayMs: 0, compute: counting }), 1, 'retried after 5 s');
   assert.equal(called, 1);
   assert.equal(await pending(), 0);
   const settled = await snapshot();
   await full();
   assert.deepEqual(settled, await snapshot());
+});
+
+test('a share cascade too large for a pass: the upstream sharer is recounted by the influence refresh, the buyer at once', async () => {
+  const { IN_LIST_MAX } = await import('../../src/modules/profiles/params.ts');
+  const { staleCounts, readCounts, applyCounts, getRun } = await import('../../src/modules/profiles/index.ts');
+  const pending = async () => (await t.engine.es.read<{ n: number }>('select count(distinct profile_id)::integer as n from influence_counts_pending where workspace_id = $1', [WS]))[0]!.n;
+  // max shares; more visitors click it than an index lookup takes (the cascade's ids > IN_LIST_MAX).
+  const visitors = Array.from({ length: IN_LIST_MAX + 40 }, (_, i) => `mv${i}`);
+  await send([ev(u('max'), 'Product Shared', '20T08:00:00', { share_id: 'share-max', product_id: 'p1' })]);
+  await send(visitors.map((v, i) => ev(u(v), 'Share Link Opened', `20T${String(9 + Math.floor(i / 60)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}:00`, { share_id: 'share-max' })));
+  while ((await step()) > 0);
+  await settle();
+  const before = await byUser('max');
+  assert.equal(before.shareClicks, visitors.length);
+  assert.equal(await pending(), 0);
+  const settledBefore = await snapshot();
+  await full();
+  assert.deepEqual(settledBefore, await snapshot());
+
+  // mv1 orders (credited to share-max by the click): the pass recounts mv1 now and leaves max for the refresh.
+  await send([order(u('mv1'), 'o-mv1', '21T10:00:00', 40)]);
+  assert.equal(await step(), 1);
+  assert.equal(await pending(), 1);
+  assert.equal((await byUser('max')).downstreamOrders, before.downstreamOrders, 'max: until the refresh, the counts before the order');
+  const mv1 = await byUser('mv1');
+  assert.equal(mv1.orders, 1);
+  assert.equal(await influenceRefreshStep(t.engine.es), 0, 'not due: a mark waits 30 s by default');
+  assert.equal(await settle(), 1);
+  assert.equal(await pending(), 0);
+  const after = await byUser('max');
+  assert.equal(after.downstreamOrders, (before.downstreamOrders as number) + 1);
+  assert.equal(Number(after.downstreamGmv), Number(before.downstreamGmv) + 40);
+  const settled = await snapshot();
+  await full();
+  assert.deepEqual(settled, await snapshot());
+
+  // A refresh read before a pass that recounted max itself writes nothing for max (the pass's values are newer).
+  const settings = (await getRun(t.engine.es, WS))!.settings;
+  await send([order(u('mv2'), 'o-mv2', '21T11:00:00', 25)]);
+  while ((await step()) > 0);
+  const [stale] = await staleCounts(t.engine.es);
+  assert.deepEqual(stale!.profiles.length, 1);
+  const early = await readCounts(t.engine.es, { ws: WS, asOf: AS_OF, settings }, stale!.profiles);
+  await send([ev(u('max'), 'Product Shared', '21T12:00:00', { share_id: 'share-max-2', product_id: 'p1' })]);
+  while ((await step()) > 0);
+  assert.equal(await pending(), 0, 'the pass counted max and cleared its mark');
+  assert.equal((await byUser('max')).shares, (before.shares as number) + 1);
+  assert.equal(await t.engine.es.write((c) => applyCounts(c, WS, early, stale!.upTo)), 0);
+  assert.equal((await byUser('max')).shares, (before.shares as number) + 1, 'not overwritten by the older read');
+  // A full recompute clears the marks: a refresh read before it writes nothing.
+  await send([order(u('mv3'), 'o-mv3', '21T13:00:00', 10)]);
+  while ((await step()) > 0);
+  const [stale2] = await staleCounts(t.engine.es);
+  const early2 = await readCounts(t.engine.es, { ws: WS, asOf: AS_OF, settings }, stale2!.profiles);
+  await full();
+  assert.equal(await pending(), 0);
+  assert.equal(await t.engine.es.write((c) => applyCounts(c, WS, early2, stale2!.upTo)), 0);
+  const final = await snapshot();
+  await full();
+  assert.deepEqual(final, await snapshot());
 });

@@ -175,6 +175,16 @@ const MIGRATIONS: Array<{ version: number; sql: string[] }> = [
     version: 11,
     sql: [EVENT_FIELDS_DDL, 'delete from event_fields', `insert into event_fields ${eventFieldsSelectSql()} order by seq`],
   },
+  {
+    // Profiles whose influence counts an incremental pass left for the influence refresh (a share
+    // cascade too large to recount inside a pass; src/modules/profiles/influence.ts): a row per
+    // profile and pass; the refresh deletes the rows it covered, a full recompute all of the workspace's.
+    version: 12,
+    sql: [
+      `create table if not exists influence_counts_pending (
+        id bigint not null default nextval('influence_centrality_change_ids'), workspace_id varchar not null, profile_id varchar not null, since timestamptz not null)`,
+    ],
+  },
 ];
 
 export async function migrateEventStore(db: EventStoreDb): Promise<number[]> {

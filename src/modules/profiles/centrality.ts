@@ -7,7 +7,7 @@ import { pagerank } from './pagerank.ts';
  * Graph centrality (docs/profiles.md, "Social influence"): PageRank of the workspace's influence
  * graph into `influence_centrality`. A full recompute computes it in its own transaction's snapshot;
  * an incremental pass that changes an edge only marks it stale (`markCentralityStale`, one row in
- * `influence_centrality_pending`), and the centrality refresh (src/flows/traits-centrality.ts)
+ * `influence_centrality_pending`), and the centrality refresh (src/flows/traits-influence-refresh.ts)
  * recomputes it later, outside the pass: PageRank is workspace-wide (seconds on a million-node
  * graph), so running it inline would hold every pass and ingest write behind it.
  */

@@ -20,7 +20,7 @@ export {
 } from './read.ts';
 export { buyerTraitColumns, traitsOfProfiles, traitColumnsPresent, NUMERIC_TRAIT_COLUMNS, EXPORT_TRAIT_COLUMNS, type TraitColumns } from './columns.ts';
 export { rebuildSocialActions, refreshSocialActions, maySocialAction, MENTIONS_SHARE } from './social-actions.ts';
-export { influenceChanges, applyCentrality } from './influence.ts';
+export { influenceChanges, applyCentrality, staleCounts, readCounts, applyCounts, type StaleCounts, type CountsRows } from './influence.ts';
 export { staleCentrality, readGraphLinks, centralityOffThread, centralityRefreshedAt, type StaleCentrality, type CentralityRows, type GraphLinks } from './centrality.ts';
 export { createTraitsIndexes, dropAllTraitsIndexes } from './indexes.ts';
 export { pagerank, PAGERANK_DAMPING, PAGERANK_TOLERANCE, PAGERANK_MAX_ITERATIONS, type PageRankResult } from './pagerank.ts';

@@ -1,4 +1,5 @@
 import { listValue, type DuckDBConnection } from '@duckdb/node-api';
+import type { EventStoreDb } from '../../platform/eventstore/duckdb.ts';
 import { IN_LIST_MAX, Params, profileIn } from './params.ts';
 import { dropTraitsIndexes } from './indexes.ts';
 import { centralityOf, clearCentralityStale, graphLinks, markCentralityStale, noteCentralityRefresh, storeCentrality, type CentralityRows } from './centrality.ts';
@@ -18,7 +19,7 @@ import type { FactsQuery, Scope } from './facts.ts';
  *   scope made, touched or ordered through: every profile whose influence row can have changed.
  * - `influence_centrality`: PageRank of the graph with each node's percentile (centrality.ts), in
  *   a full run; a scoped pass that changed the graph marks it stale for the centrality refresh
- *   (src/flows/traits-centrality.ts); then centrality and the KOL flag from the stored values.
+ *   (src/flows/traits-influence-refresh.ts); then centrality and the KOL flag from the stored values.
  *
  * The same statements with or without a scope filter, so an incremental pass writes what a full
  * recompute writes.
@@ -165,11 +166,12 @@ const shareDefs = (ws: string, cutoff: string, src: Sources) => `sd0 as (
       where workspace_id = ${ws} and ts < ${cutoff} and kind = 'share' qualify row_number() over (partition by share_id order by seq) = 1),
     sdef as (select s.share_id, s.parent_share_id, ${ownerId('s')} as sharer from sd0 s ${owner('s', ws, src.pi)})`;
 
-/** Writes the counts and downstream orders / GMV of the target profiles (null = every profile of the workspace). */
-async function writeCounts(c: DuckDBConnection, q: FactsQuery, targets: string[] | null, depth: number, restrict: boolean): Promise<void> {
-  const p = new Params();
+/**
+ * `select profile_id, followers, …, downstream_gmv` of the target profiles (null = every profile of
+ * the workspace) from these sources (built on the same Params).
+ */
+function countsSql(q: FactsQuery, p: Params, src: Sources, targets: string[] | null, depth: number): string {
   const { ws, cutoff } = head(q, p);
-  const src = restrict && targets ? await countsSources(c, q, p, targets, depth) : TABLES;
   const tgt = targets ? `select profile_id from computed_traits where ${profileIn(p, targets)}` : `select profile_id from computed_traits where workspace_id = ${ws}`;
   // Rows of social_actions of the targets' ids (all rows without targets).
   const ofTargets = (x: string) => targets
@@ -234,6 +236,12 @@ async function writeCounts(c: DuckDBConnection, q: FactsQuery, targets: string[]
       coalesce(dwn.gmv, 0)::decimal(18,2) as downstream_gmv
     from tgt t left join e_in using (profile_id) left join e_out using (profile_id) left join inv using (profile_id)
       left join shc using (profile_id) left join clicks using (profile_id) left join dwn using (profile_id)`;
+  return sql;
+}
+
+/** Writes the counts and downstream orders / GMV of the target profiles (null = every profile of the workspace) from these sources. */
+async function writeCounts(c: DuckDBConnection, q: FactsQuery, p: Params, src: Sources, targets: string[] | null, depth: number): Promise<void> {
+  const sql = countsSql(q, p, src, targets, depth);
   const rows = targets ? profileIn(p, targets, 't') : `t.workspace_id = ${p.add(q.ws)}`;
   await c.run(
     `update computed_traits t set followers = x.followers, following = x.following, friends = x.friends, invites_sent = x.invites_sent,
@@ -279,17 +287,105 @@ export async function writeInfluence(c: DuckDBConnection, q: FactsQuery, o: { gr
   // A scoped pass that cannot have changed an edge (influenceChanges: 'counts') keeps the graph.
   const changed = q.scope && o.graphUnchanged ? [] : await refreshEdges(c, q);
   if (!q.scope || changed === 'all') {
-    await writeCounts(c, q, null, depth, false);
+    await writeCounts(c, q, new Params(), TABLES, null, depth);
+    await clearCountsStale(c, q.ws, null);
     await storeCentrality(c, q.ws, centralityOf(await graphLinks(c, q.ws)));
     await clearCentralityStale(c, q.ws);
     await writeKol(c, q, null);
     return;
   }
   // A scope's statements read only the rows they can need, found by index (upstreamSources, countsSources).
-  const targets = [...new Set([...q.scope.profiles, ...changed, ...(await upstreamSharers(c, q, depth, true))])].sort();
-  await writeCounts(c, q, targets, depth, true);
+  const direct = new Set([...q.scope.profiles, ...changed]);
+  const upstream = (await upstreamSharers(c, q, depth, true)).filter((x) => !direct.has(x));
+  const targets = [...direct, ...upstream].sort();
+  let p = new Params();
+  let src = await countsSources(c, q, p, targets, depth);
+  let counted = targets;
+  if (src === TABLES && upstream.length) {
+    // A cascade too large for index lookups (a big sharer upstream): recounting it would read the
+    // whole tables inside the pass (seconds). The upstream sharers' counts are left to the
+    // influence refresh; the scope's and the changed edges' profiles are counted now.
+    counted = [...direct].sort();
+    p = new Params();
+    src = await countsSources(c, q, p, counted, depth);
+    await markCountsStale(c, q.ws, upstream);
+  }
+  await writeCounts(c, q, p, src, counted, depth);
+  // Counted now: an older value computed by a refresh in flight must not overwrite them (applyCounts).
+  await clearCountsStale(c, q.ws, counted);
   if (changed.length) await markCentralityStale(c, q.ws);
   await writeKol(c, q, targets);
+}
+
+/** Records that these profiles' influence counts are left for the influence refresh. */
+async function markCountsStale(c: DuckDBConnection, ws: string, profiles: string[]): Promise<void> {
+  await c.run(`insert into influence_counts_pending (workspace_id, profile_id, since) select $1, unnest($2::varchar[]), now()`, [ws, listValue(profiles)]);
+}
+
+/**
+ * Deletes the workspace's deferred-count marks: of these profiles (null = all), up to a mark id when
+ * given; returns the profiles whose marks it deleted.
+ */
+async function clearCountsStale(c: DuckDBConnection, ws: string, profiles: string[] | null, upTo?: number): Promise<Set<string>> {
+  const p = new Params();
+  const where = [`workspace_id = ${p.add(ws)}`];
+  if (profiles) where.push(`profile_id in (select unnest(${p.list(profiles)}))`);
+  if (upTo !== undefined) where.push(`id <= ${p.add(upTo)}`);
+  const r = await c.runAndReadAll(`delete from influence_counts_pending where ${where.join(' and ')} returning profile_id`, p.values, p.types);
+  return new Set((r.getColumnsJS()[0] ?? []) as string[]);
+}
+
+/** A workspace with deferred influence counts: since when, the newest mark's id, the profiles. */
+export interface StaleCounts { workspaceId: string; sinceMs: number; upTo: number; profiles: string[] }
+
+export async function staleCounts(es: EventStoreDb): Promise<StaleCounts[]> {
+  const r = await es.read<{ workspace_id: string; since_ms: number; up_to: number; profiles: string[] }>(
+    `select workspace_id, epoch_ms(min(since)) as since_ms, max(id) as up_to, list(distinct profile_id order by profile_id) as profiles
+     from influence_counts_pending group by workspace_id order by workspace_id`);
+  return r.map((x) => ({ workspaceId: x.workspace_id, sinceMs: x.since_ms, upTo: x.up_to, profiles: x.profiles }));
+}
+
+/** Deferred influence counts computed by the refresh, one entry per profile. */
+export interface CountsRows {
+  profiles: string[]; ints: Record<(typeof COUNT_COLUMNS)[number], number[]>; gmv: string[];
+}
+const COUNT_COLUMNS = ['followers', 'following', 'friends', 'invites_sent', 'invites_accepted', 'shares', 'share_clicks', 'downstream_orders'] as const;
+
+/**
+ * The first half of a deferred-counts refresh, outside any transaction: the counts of these
+ * profiles as the latest commit has them (read after `staleCounts` listed their marks), from the
+ * whole tables (the cascades were too large for index lookups). GMV as decimal text (exact).
+ */
+export async function readCounts(es: EventStoreDb, q: Pick<FactsQuery, 'ws' | 'asOf' | 'settings'>, profiles: string[]): Promise<CountsRows> {
+  const depth = (q.settings.influence ?? DEFAULT_PROFILE_SETTINGS.influence).depth;
+  const p = new Params();
+  const sql = countsSql({ ...q, scope: null }, p, TABLES, profiles, depth);
+  const rows = await es.read<Record<string, unknown>>(`select profile_id, ${COUNT_COLUMNS.join(', ')}, downstream_gmv::varchar as gmv from (${sql}) order by profile_id`, p.values);
+  const ints = Object.fromEntries(COUNT_COLUMNS.map((k) => [k, rows.map((r) => Number(r[k]))])) as CountsRows['ints'];
+  return { profiles: rows.map((r) => r.profile_id as string), ints, gmv: rows.map((r) => r.gmv as string) };
+}
+
+/**
+ * The second half, on the caller's write transaction: deletes the workspace's deferred-count marks
+ * up to `upTo` and writes the counts of the profiles whose marks it deleted. A profile a pass
+ * recounted meanwhile (its marks deleted then) or a full recompute covered keeps its newer values;
+ * one marked again after `upTo` keeps that mark for the next refresh. Returns the profiles written.
+ */
+export async function applyCounts(c: DuckDBConnection, ws: string, rows: CountsRows, upTo: number): Promise<number> {
+  const covered = await clearCountsStale(c, ws, null, upTo);
+  const keep = rows.profiles.map((x, i) => (covered.has(x) ? i : -1)).filter((i) => i >= 0);
+  if (!keep.length) return 0;
+  const p = new Params();
+  const ids = keep.map((i) => rows.profiles[i]!);
+  const text = (k: (typeof COUNT_COLUMNS)[number]) => p.list(keep.map((i) => String(rows.ints[k][i]!)));
+  const x = `select unnest(${p.list(ids)}) as profile_id, ${COUNT_COLUMNS.map((k) => `unnest(${text(k)})::integer as ${k}`).join(', ')},
+    unnest(${p.list(keep.map((i) => rows.gmv[i]!))})::decimal(18,2) as gmv`;
+  await c.run(
+    `update computed_traits t set ${COUNT_COLUMNS.map((k) => `${k} = x.${k}`).join(', ')}, downstream_gmv = x.gmv
+     from (${x}) x where ${profileIn(p, ids, 't')} and t.profile_id = x.profile_id`,
+    p.values, p.types,
+  );
+  return ids.length;
 }
 
 /**
