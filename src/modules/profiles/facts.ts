@@ -54,6 +54,12 @@ const amt = (k: 'total' | 'revenue') => amountSql(dbl(k));
 /** Social actions counted in `social_90d` (a churn feature). */
 export const SOCIAL_EVENTS = ['Product Shared', 'Invite Sent', 'Invite Accepted', 'User Followed', 'Friend Added', 'Product Reviewed'];
 
+/** The events the aggregates tell apart, as the code `evs.ev` holds (0: any other event). */
+const EV = { completed: 1, refunded: 2, cancelled: 3, viewed: 4, added: 5, social: 6 } as const;
+const EV_CODE = `(case e.event when 'Order Completed' then ${EV.completed} when 'Order Refunded' then ${EV.refunded}
+  when 'Order Cancelled' then ${EV.cancelled} when 'Product Viewed' then ${EV.viewed} when 'Product Added' then ${EV.added}
+  else case when e.event in (${SOCIAL_EVENTS.map((e) => `'${e}'`).join(', ')}) then ${EV.social} else 0 end end)::utinyint`;
+
 export interface Scope {
   profiles: string[]; userIds: string[]; anonymousIds: string[];
   /** The mirror rows of the profiles (user_id / anonymous_id identities). */
@@ -142,25 +148,37 @@ function sourceCtes(q: FactsQuery, mode: 'all' | 'features' | 'days', p: Params)
   // A scope's facts are computed in JS (facts-scope.ts, from this query's pieces: scopeLookups, anonymousProbe).
   if (q.scope) throw new Error('the facts query covers a whole workspace (a scope: facts-scope.ts)');
   // The purchase days read the order events only (evs feeds nothing else in that mode).
-  const cand = `select e.seq, e.event, e.ts, e.message_id, e.user_id, e.anonymous_id, ${PROPS.map((k) => `e.${k} as p_${k}`).join(', ')}
+  // `ev`: the event's role as a small code (EV); `message_id` and each property only on the events that read it:
+  // evs is materialised (11 M rows on the bench world), and its strings are most of its cost.
+  const cand = `select e.seq, ${EV_CODE} as ev, e.ts, case when e.event = 'Order Completed' then e.message_id end as message_id, e.user_id, e.anonymous_id,
+    ${PROPS.map((k) => `case when e.event in (${k === 'category' || k === 'brand' ? `'Product Viewed', 'Product Added'` : ORDER_EVENTS}) then e.${k} end as p_${k}`).join(', ')}
     from event_fields e where e.workspace_id = ${ws} and e.ts < ${cutoff}${mode === 'days' ? ` and e.event in (${ORDER_EVENTS})` : ''}`;
+  // Inside the query a profile is its number `pk` in `base` (the aggregates' `profile_id` column):
+  // profile ids are 14-character strings, past DuckDB's 12-byte inline limit, so grouping and
+  // materialising millions of rows by them cost several times what an integer costs. The final
+  // select gives the ids back (`b.profile_id`). The purchase days (order events only: a few hundred
+  // thousand rows) are faster without the numbering: there `pk` is the id itself.
+  const days = mode === 'days';
+  const ids = (kind: string) => days
+    ? `select value, profile_id as pk from profile_identities where workspace_id = ${ws} and kind = '${kind}'`
+    : `select i.value, b.pk from profile_identities i join base b using (profile_id) where i.workspace_id = ${ws} and i.kind = '${kind}'`;
   const ctes = [
-    `base as (
-      select profile_id, min(value) filter (where kind = 'user_id') as user_id, min(value) filter (where kind = 'anonymous_id') as anonymous_id
+    `base as ${days ? '' : 'materialized '}(
+      select profile_id, ${days ? 'profile_id' : '(row_number() over ())::uinteger'} as pk,
+        min(value) filter (where kind = 'user_id') as user_id, min(value) filter (where kind = 'anonymous_id') as anonymous_id
       from profile_identities where workspace_id = ${ws} group by profile_id)`,
+    `piu as (${ids('user_id')})`,
+    `pia as (${ids('anonymous_id')})`,
     `cand as (${cand})`,
     `evs as materialized (
-      select c.seq, c.event, c.ts, c.message_id, ${PROPS.map((k) => `c.p_${k}`).join(', ')}, coalesce(u.profile_id, a.profile_id) as profile_id
-      from cand c
-      left join profile_identities u on u.workspace_id = ${ws} and u.kind = 'user_id' and u.value = c.user_id
-      left join profile_identities a on a.workspace_id = ${ws} and a.kind = 'anonymous_id' and a.value = c.anonymous_id
-      where coalesce(u.profile_id, a.profile_id) in (select profile_id from base))`,
+      select c.seq, c.ev, c.ts, c.message_id, ${PROPS.map((k) => `c.p_${k}`).join(', ')}, coalesce(u.pk, a.pk) as profile_id
+      from cand c left join piu u on u.value = c.user_id left join pia a on a.value = c.anonymous_id
+      where coalesce(u.pk, a.pk) is not null)`,
   ];
   return { ctes, ws, cutoff, at };
 }
 
 function aggregateParts(q: FactsQuery, mode: 'all' | 'features' | 'days', p: Params, source: string[], ws: string, cutoff: string, at: (daysBefore: number) => string): Built {
-  const social = SOCIAL_EVENTS.map((e) => `'${e}'`).join(', ');
   const day = (col: string) => `cast(timezone('UTC', ${col}) as date)`;
   const ctes = [
     ...source,
@@ -168,7 +186,7 @@ function aggregateParts(q: FactsQuery, mode: 'all' | 'features' | 'days', p: Par
       select profile_id, seq, ts, message_id, nullif(${prop('order_id')}, '') as order_id,
         ${amt('total')} as p_total, ${amt('revenue')} as p_revenue,
         nullif(${prop('coupon')}, '') as coupon, ${dbl('discount')} as discount
-      from evs where event = 'Order Completed')`,
+      from evs where ev = ${EV.completed})`,
     `o1 as (select * from oc qualify row_number() over (partition by profile_id, coalesce(order_id, 'msg:' || message_id) order by seq) = 1)`,
     `ln as (
       select seq, category, brand, price, quantity from order_lines
@@ -176,10 +194,10 @@ function aggregateParts(q: FactsQuery, mode: 'all' | 'features' | 'days', p: Par
     `lsum as (select seq, ${amountSql('sum(coalesce(price, 0) * quantity)')} as s from ln group by seq)`,
     `adj as (
       select profile_id, nullif(${prop('order_id')}, '') as order_id,
-        bool_or(event = 'Order Cancelled') as cancelled, bool_or(event = 'Order Refunded') as refunded,
-        bool_or(event = 'Order Refunded' and coalesce(${amt('total')}, ${amt('revenue')}) is null) as full_refund,
-        sum(coalesce(${amt('total')}, ${amt('revenue')})) filter (where event = 'Order Refunded') as refund_sum
-      from evs where event in ('Order Refunded', 'Order Cancelled') group by 1, 2)`,
+        bool_or(ev = ${EV.cancelled}) as cancelled, bool_or(ev = ${EV.refunded}) as refunded,
+        bool_or(ev = ${EV.refunded} and coalesce(${amt('total')}, ${amt('revenue')}) is null) as full_refund,
+        sum(coalesce(${amt('total')}, ${amt('revenue')})) filter (where ev = ${EV.refunded}) as refund_sum
+      from evs where ev in (${EV.refunded}, ${EV.cancelled}) group by 1, 2)`,
     `ot as (
       select o1.profile_id, o1.seq, o1.ts, ${day('o1.ts')} as day,
         round(coalesce(o1.p_total, o1.p_revenue, lsum.s, 0), 2)::decimal(18,2) as total,
@@ -213,7 +231,7 @@ function aggregateParts(q: FactsQuery, mode: 'all' | 'features' | 'days', p: Par
       select profile_id, count(*) as events_total, min(ts) as first_seen_at, max(ts) as last_seen_at,
         count(*) filter (where ts >= ${at(30)}) as events_30d,
         count(*) filter (where ts >= ${at(60)} and ts < ${at(30)}) as events_prev_30d,
-        count(*) filter (where ts >= ${at(90)} and event in (${social})) as social_90d
+        count(*) filter (where ts >= ${at(90)} and ev = ${EV.social}) as social_90d
       from evs group by profile_id)`,
   );
   const all = mode === 'all';
@@ -226,8 +244,8 @@ function aggregateParts(q: FactsQuery, mode: 'all' | 'features' | 'days', p: Par
     ctes.push(
       `touch as (
         select profile_id, ${prop('category')} as category, ${prop('brand')} as brand,
-          case event when 'Product Viewed' then 1.0 else 3.0 end * ${decay} as x
-        from evs where event in ('Product Viewed', 'Product Added')
+          case ev when ${EV.viewed} then 1.0 else 3.0 end * ${decay} as x
+        from evs where ev in (${EV.viewed}, ${EV.added})
         union all
         select o.profile_id, l.category, l.brand, 5.0 * ${decay.replace('epoch(ts)', 'epoch(o.ts)')} as x
         from ln l join ord o using (seq))`,
@@ -278,15 +296,15 @@ function factsSelect(p: Params, ws: string, asOfDay: string, all: boolean): stri
     'case when o.rfm_frequency > 0 then o.rfm_monetary::decimal(18,2) end as rfm_monetary',
     `case when coalesce(o.orders, 0) = 0 then 'prospect' end as lifecycle_stage`,
   ];
-  const joins = ['left join act using (profile_id)', 'left join oagg o using (profile_id)'];
+  const on = (t: string, a: string) => `left join ${t} ${a} on ${a}.profile_id = b.pk`;
+  const joins = [on('act', 'act'), on('oagg', 'o')];
   if (all) {
     cols.push(
       'g.median_gap_days', 'o.last_day + cast(round(g.gap_p25) as integer) as next_purchase_from',
       'o.last_day + cast(round(g.gap_p75) as integer) as next_purchase_to',
       'tc.top_categories', 'tb.top_brands', 'pr.typical_price', 'pr.price_p25', 'pr.price_p75',
     );
-    joins.push('left join gagg g using (profile_id)', 'left join top_categories tc using (profile_id)',
-      'left join top_brands tb using (profile_id)', 'left join price pr using (profile_id)');
+    joins.push(on('gagg', 'g'), on('top_categories', 'tc'), on('top_brands', 'tb'), on('price', 'pr'));
   }
   return `select ${cols.join(', ')} from base b ${joins.join(' ')}`;
 }

@@ -247,7 +247,8 @@ async function writeCounts(c: DuckDBConnection, q: FactsQuery, p: Params, src: S
     `update computed_traits t set followers = x.followers, following = x.following, friends = x.friends, invites_sent = x.invites_sent,
        invites_accepted = x.invites_accepted, shares = x.shares, share_clicks = x.share_clicks,
        downstream_orders = x.downstream_orders, downstream_gmv = x.downstream_gmv
-     from (${sql}) x where ${rows} and t.profile_id = x.profile_id`,
+     from (${sql}) x where ${rows} and t.profile_id = x.profile_id
+       and (${[...COUNT_COLUMNS, 'downstream_gmv'].map((k) => `t.${k} is distinct from x.${k}`).join(' or ')})`,
     p.values,
   );
 }
