@@ -20,7 +20,7 @@ export type Read = <T>(sql: string, params: DuckDBValue[]) => Promise<T[]>;
  * history anyway): the same orders (cancellations as of the label day) as a facts query at T.
  */
 export async function trainChurnModel(
-  read: Read, ws: string, asOf: string, settings: ProfileSettings, daysAtAsOf: ReadonlyMap<string, readonly string[]>,
+  read: Read, ws: string, asOf: string, settings: ProfileSettings, daysAtAsOf: ReadonlyMap<string, readonly number[]>,
 ): Promise<{ model: ChurnModel | null; metrics: ChurnMetrics }> {
   const h = settings.churn.horizonDays;
   const t = dayNumber(asOf);
@@ -32,7 +32,8 @@ export async function trainChurnModel(
   const c1End = (dayNumber(c1) + 1) * 86_400_000;
   const lastAtC2 = new Map(atC2.ids.map((id, i) => [id, atC2.lastOrderMs[i]!]));
   const train = { ...atC1, y: atC1.ids.map((id) => ((lastAtC2.get(id) ?? -Infinity) >= c1End ? 0 : 1)) };
-  const test = { ...atC2, y: atC2.ids.map((id) => ((daysAtAsOf.get(id) ?? []).some((d) => d > c2) ? 0 : 1)) };
+  const c2n = t - h;
+  const test = { ...atC2, y: atC2.ids.map((id) => ((daysAtAsOf.get(id) ?? []).some((d) => d > c2n) ? 0 : 1)) };
   const names = CHURN_FEATURES.map((f) => f.name);
   const rate = (y: number[]) => (y.length ? y.reduce((a, b) => a + b, 0) / y.length : null);
   const metrics: ChurnMetrics = {

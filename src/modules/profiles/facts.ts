@@ -74,7 +74,7 @@ export function factsSql(q: FactsQuery): { sql: string; params: Params } {
   return { sql: `with ${b.ctes.join(',\n')}\n${b.select}`, params: b.params };
 }
 
-/** The distinct purchase days (YYYY-MM-DD, sorted) of each buyer of the scope, for the lifecycle history. */
+/** The distinct purchase days (day numbers, ascending) of each buyer of the scope, for the lifecycle history. */
 export function purchaseDaysSql(q: FactsQuery): { sql: string; params: Params } {
   const b = factsParts(q, 'days');
   return { sql: `with ${b.ctes.join(',\n')}\n${b.select}`, params: b.params };
@@ -212,7 +212,8 @@ function aggregateParts(q: FactsQuery, mode: 'all' | 'features' | 'days', p: Par
       from ot)`,
   ];
   if (mode === 'days') {
-    const days = `list(distinct strftime(day, '%Y-%m-%d') order by strftime(day, '%Y-%m-%d'))`;
+    // Day numbers (days since 1970-01-01, lifecycle.ts dayNumber), ascending.
+    const days = `list(distinct (day - date '1970-01-01')::integer order by (day - date '1970-01-01')::integer)`;
     return { ctes, select: `select profile_id, ${days} as days from ord group by profile_id`, params: p };
   }
   const win = q.settings.rfm.windowDays;

@@ -174,18 +174,24 @@ function rankInput(a: ProfileAggregates, asOf: string): RankInput {
   };
 }
 
-/** The distinct purchase days (YYYY-MM-DD, ascending) of each buyer of a facts query's scope (null: the workspace) as of its day. */
-export async function purchaseDays(c: DuckDBConnection, q: FactsQuery): Promise<Map<string, string[]>> {
+/**
+ * The distinct purchase days (day numbers as lifecycle.ts `dayNumber` gives them, ascending) of each
+ * buyer of a facts query's scope (null: the workspace) as of its day.
+ */
+export async function purchaseDays(c: DuckDBConnection, q: FactsQuery): Promise<Map<string, number[]>> {
   const d = purchaseDaysSql(q);
   const r = await c.runAndReadAll(d.sql, d.params.values);
-  return new Map((r.getRowObjectsJS() as Array<{ profile_id: string; days: string[] }>).map((x) => [x.profile_id, x.days]));
+  const [ids, days] = r.getColumnsJS() as [string[] | undefined, number[][] | undefined];
+  const out = new Map<string, number[]>();
+  (ids ?? []).forEach((id, i) => out.set(id, days![i]!));
+  return out;
 }
 
 /** The lifecycle stage changes of buyers from their purchase days as of `q.asOf`. */
-export function historiesFromDays(days: Map<string, string[]>, q: Pick<FactsQuery, 'asOf' | 'settings'>): Map<string, StageChange[]> {
+export function historiesFromDays(days: Map<string, number[]>, q: Pick<FactsQuery, 'asOf' | 'settings'>): Map<string, StageChange[]> {
   const end = dayNumber(q.asOf);
   const out = new Map<string, StageChange[]>();
-  for (const [profileId, ds] of days) out.set(profileId, stageHistory(ds.map(dayNumber), end, q.settings.lifecycle));
+  for (const [profileId, ds] of days) out.set(profileId, stageHistory(ds, end, q.settings.lifecycle));
   return out;
 }
 
