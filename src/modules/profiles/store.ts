@@ -54,13 +54,23 @@ export async function beginMirrorRefresh(c: DuckDBConnection) {
   await c.run(`create or replace temp table ${MIRROR_STAGE} (workspace_id varchar not null, kind varchar not null, value varchar not null, profile_id varchar not null)`);
 }
 export async function applyMirrorRefresh(c: DuckDBConnection, ws: string) {
+  // The difference in one join (rows on one side only), then only the statements it needs.
   await c.run(
-    `delete from profile_identities p where p.workspace_id = $1
-       and not exists (select 1 from ${MIRROR_STAGE} s where s.kind = p.kind and s.value = p.value and s.profile_id = p.profile_id)`, [ws]);
-  await c.run(
-    `insert into profile_identities select s.workspace_id, s.kind, s.value, s.profile_id from ${MIRROR_STAGE} s
-     where not exists (select 1 from profile_identities p where p.workspace_id = $1 and p.kind = s.kind and p.value = s.value and p.profile_id = s.profile_id)`, [ws]);
+    `create or replace temp table ${MIRROR_STAGE}_diff as
+     select coalesce(s.kind, p.kind) as kind, coalesce(s.value, p.value) as value, coalesce(s.profile_id, p.profile_id) as profile_id, s.kind is not null as added
+     from ${MIRROR_STAGE} s full join (select kind, value, profile_id from profile_identities where workspace_id = $1) p
+       on s.kind = p.kind and s.value = p.value and s.profile_id = p.profile_id
+     where s.kind is null or p.kind is null`, [ws]);
+  const r = await c.runAndReadAll(`select count(*) filter (where added)::integer as a, count(*) filter (where not added)::integer as d from ${MIRROR_STAGE}_diff`);
+  const [added, dropped] = r.getRows()[0] as [number, number];
+  if (dropped) {
+    await c.run(
+      `delete from profile_identities p where p.workspace_id = $1
+         and exists (select 1 from ${MIRROR_STAGE}_diff x where not x.added and x.kind = p.kind and x.value = p.value and x.profile_id = p.profile_id)`, [ws]);
+  }
+  if (added) await c.run(`insert into profile_identities select $1, kind, value, profile_id from ${MIRROR_STAGE}_diff where added`, [ws]);
   await c.run(`drop table ${MIRROR_STAGE}`);
+  await c.run(`drop table ${MIRROR_STAGE}_diff`);
 }
 
 /**
