@@ -187,10 +187,13 @@ function countsSql(q: FactsQuery, p: Params, src: Sources, targets: string[] | n
     e_in as (
       select dst as profile_id, count(*) as followers
       from ${src.ie} where workspace_id = ${ws} and type = 'follow' and dst in (select profile_id from tgt) group by 1),
-    inv as (
-      select ${ownerId('x')} as profile_id, count(distinct coalesce(x.invite_id, 'seq:' || x.seq)) as n
+    sao as materialized (
+      select x.kind, x.seq, x.ts, x.user_id, x.anonymous_id, x.share_id, x.invite_id, x.order_id, x.amount, ${ownerId('x')} as owner
       from ${src.sa} x ${owner('x', ws, src.pi)}
-      where x.workspace_id = ${ws} and x.ts < ${cutoff} and x.kind = 'invite_sent' and ${ofTargets('x')} group by 1),
+      where x.workspace_id = ${ws} and x.ts < ${cutoff} and x.kind in ('invite_sent', 'touch', 'order', 'cancel')),
+    inv as (
+      select x.owner as profile_id, count(distinct coalesce(x.invite_id, 'seq:' || x.seq)) as n
+      from sao x where x.kind = 'invite_sent' and ${ofTargets('x')} group by 1),
     ${shareDefs(ws, cutoff, src)},
     own as (select sharer as profile_id, share_id from sdef where sharer in (select profile_id from tgt)),
     dn(profile_id, share_id, d) as (
@@ -198,20 +201,16 @@ function countsSql(q: FactsQuery, p: Params, src: Sources, targets: string[] | n
       union select dn.profile_id, s.share_id, dn.d + 1 from dn join sdef s on s.parent_share_id = dn.share_id where dn.d < ${p.add(depth)}),
     dset as (select distinct profile_id, share_id from dn),
     dsh as (select distinct share_id from dset),
-    tch as (
-      select x.share_id, ${ownerId('x')} as visitor from ${src.sa} x ${owner('x', ws, src.pi)}
-      where x.workspace_id = ${ws} and x.ts < ${cutoff} and x.kind = 'touch' and x.share_id in (select share_id from dsh)),
+    tch as (select x.share_id, x.owner as visitor from sao x where x.kind = 'touch' and x.share_id in (select share_id from dsh)),
     clicks as (
       select o.profile_id, count(distinct o.share_id || chr(1) || t.visitor) as n
       from own o join tch t on t.share_id = o.share_id where t.visitor is not null and t.visitor <> o.profile_id group by 1),
-    nord as (
-      select ${ownerId('x')} as buyer from ${src.sa} x ${owner('x', ws, src.pi)}
-      where x.workspace_id = ${ws} and x.ts < ${cutoff} and x.kind = 'order' and x.share_id in (select share_id from dsh)),
+    nord as (select x.owner as buyer from sao x where x.kind = 'order' and x.share_id in (select share_id from dsh)),
     cb as (select visitor as profile_id from tch where visitor is not null union select buyer from nord where buyer is not null),
     cbid as (select kind, value from ${src.pi} where workspace_id = ${ws} and profile_id in (select profile_id from cb)),
     bx as (
-      select x.kind, x.seq, x.ts, x.share_id, x.order_id, x.amount, ${ownerId('x')} as buyer from ${src.sa} x ${owner('x', ws, src.pi)}
-      where x.workspace_id = ${ws} and x.ts < ${cutoff} and x.kind in ('order', 'cancel', 'touch')
+      select x.kind, x.seq, x.ts, x.share_id, x.order_id, x.amount, x.owner as buyer from sao x
+      where x.kind in ('order', 'cancel', 'touch')
         and (x.user_id in (select value from cbid where kind = 'user_id') or x.anonymous_id in (select value from cbid where kind = 'anonymous_id'))),
     bxp as (select * from bx where buyer in (select profile_id from cb)),
     ord as (
