@@ -119,11 +119,11 @@ function pass(op: SqlRunner, es: EventStoreDb, o: TraitsStepOptions): Promise<nu
     const hooks: TxHooks = { before: social ? (c) => refreshSocialActions(c, cursor, upTo) : null, after: (c) => setTraitsCursor(c, upTo), ran: false };
     if (byWs.size === 1) {
       const [ws, ids] = [...byWs][0]!;
-      await updateWorkspace(op, es, ws, [...ids.values()], today, { after: cursor, upTo }, mark, hooks);
+      await updateWorkspace(op, es, ws, [...ids.values()], today, { after: cursor, upTo, social }, mark, hooks);
     } else {
       if (hooks.before) await es.write(hooks.before);
       hooks.before = null;
-      for (const [ws, ids] of byWs) await updateWorkspace(op, es, ws, [...ids.values()], today, { after: cursor, upTo }, mark);
+      for (const [ws, ids] of byWs) await updateWorkspace(op, es, ws, [...ids.values()], today, { after: cursor, upTo, social }, mark);
     }
     if (!hooks.ran) {
       await es.write(async (c) => {
@@ -151,7 +151,7 @@ interface TxHooks { before: ((c: DuckDBConnection) => Promise<void>) | null; aft
  * Identifiers whose events are all in the workspace's last full run are skipped.
  */
 async function updateWorkspace(
-  op: SqlRunner, es: EventStoreDb, ws: string, touched: TouchedId[], today: string, range: { after: number; upTo: number } | null, mark: (phase: string) => void,
+  op: SqlRunner, es: EventStoreDb, ws: string, touched: TouchedId[], today: string, range: { after: number; upTo: number; social: boolean } | null, mark: (phase: string) => void,
   hooks?: TxHooks,
 ) {
   const run = await getRunCached(es, ws);
@@ -194,9 +194,10 @@ async function updateWorkspace(
       if (hooks?.before) await hooks.before(c);
       const mirrorChanged = await replaceMirrorRows(c, ws, scope, rows, same ? mirrored : undefined);
       mark('mirror');
-      // The influence step only when the pass can have changed an influence trait (influence.ts).
+      // The influence step only when the pass can have changed an influence trait (influence.ts); a
+      // range without an event that can give a social action has none to look for.
       const influence = mirrorChanged || un.profiles.length || range === null
-        ? 'all' : await influenceChanges(c, ws, run.asOf, range.after, range.upTo, rows);
+        ? 'all' : range.social ? await influenceChanges(c, ws, run.asOf, range.after, range.upTo, rows) : 'none';
       mark('influence check');
       await recomputeProfiles(c, ws, scope, run.asOf, run.settings, model, { influence, mark, mirror: rows });
       if (un.latest && un.latest !== run.mergesCheckedAt) await setMergesChecked(c, ws, un.latest);

@@ -79,7 +79,7 @@ async function readRankings(c: DuckDBConnection, ws: string): Promise<WorkspaceR
   const cols = DIMS.map((d) => {
     const s = valueSql[d];
     return `${s.v}::double as v_${d}, (${s.score})::integer as bin_${d},
-      case when ${s.where} then row_number() over (partition by ${s.where} order by ${s.v}, ${PROFILE_ORDER}) end as pos_${d}`;
+      case when ${s.where} then (row_number() over (partition by ${s.where} order by ${s.v}, ${PROFILE_ORDER}))::integer end as pos_${d}`;
   });
   const r = await c.runAndReadAll(
     `select profile_id, user_id, anonymous_id, ${cols.join(', ')}
@@ -95,14 +95,17 @@ async function readRankings(c: DuckDBConnection, ws: string): Promise<WorkspaceR
   DIMS.forEach((d, k) => {
     const v = (x[3 + 3 * k] ?? []) as number[];
     const bin = (x[4 + 3 * k] ?? []) as number[];
-    const pos = (x[5 + 3 * k] ?? []) as Array<bigint | number | null>;
-    const entries: Entry[] = [];
+    const pos = (x[5 + 3 * k] ?? []) as Array<number | null>;
+    // Filled by position (1…count, each once) into an array of its final length: no holes left.
+    let count = 0;
+    for (let i = 0; i < n; i++) if (pos[i] !== null) count++;
+    const entries = new Array<Entry>(count);
     const byProfile = new Map<string, Entry>();
     for (let i = 0; i < n; i++) {
       const at = pos[i];
       if (at === null || at === undefined) continue;
       const e: Entry = { profileId: pid[i]!, userId: uid[i]!, anonymousId: aid[i]!, v: v[i]!, bin: bin[i]! };
-      entries[Number(at) - 1] = e;
+      entries[at - 1] = e;
       byProfile.set(e.profileId, e);
     }
     out[d] = { entries, byProfile };
