@@ -3,6 +3,7 @@ import type { SqlRunner } from '../platform/opstore/index.ts';
 import type { EventStoreDb } from '../platform/eventstore/duckdb.ts';
 import { isAppError } from '../platform/errors.ts';
 import { getCursor } from '../modules/ingest/index.ts';
+import { storedPosition } from '../modules/events/index.ts';
 import {
   forgetRanks, getChurnModel, getRun, getRunCached, getTraitsCursor, influenceChanges, maySocialAction, MENTIONS_SHARE, listRuns, mirrorRowsOf, refreshSocialActions, replaceMirrorRows, setMergesChecked, setTraitsCursor,
   type ChurnModel, type TraitsRun,
@@ -83,10 +84,8 @@ function pass(op: SqlRunner, es: EventStoreDb, o: TraitsStepOptions): Promise<nu
     mark('range: cursor');
     const projected = await getCursor(op, PROJECTOR);
     mark('range: projected');
-    // The event store's position, as eventStoreCursor gives it but looking only past the cursor (the
-    // log is in seq order, so the zone maps skip the rest: `max(seq)` over the whole log costs
-    // ~20–30 ms at 11 M events).
-    const stored = (await es.read<{ s: number | null }>('select max(seq) as s from events where seq > $1', [cursor]))[0]?.s ?? cursor;
+    // The event store's position (in memory after a first read past the cursor: storedPosition).
+    const stored = await storedPosition(es, cursor);
     mark('range: stored');
     if (stored - projected > (o.maxProjectorLag ?? 5000)) return 0;
     // The range: at most maxEvents seqs past the cursor, none past the projector (a bound on seq,

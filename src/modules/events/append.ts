@@ -57,6 +57,25 @@ export async function eventStoreCursor(db: EventStoreDb): Promise<number> {
   return r[0]?.s ?? 0;
 }
 
+/**
+ * The highest seq in the log, as `eventStoreCursor` gives it, from memory once read: appendEvents
+ * is the log's only writer and one process owns an event store, so after a first read (past
+ * `atLeast`, which the caller knows is in the log: the zone maps skip the rest) every committed
+ * append raises it. The traits pass asks every pass; the read cost ~2–3 ms of its ~55.
+ */
+export async function storedPosition(db: EventStoreDb, atLeast: number): Promise<number> {
+  let read = readPositions.get(db);
+  if (read === undefined) {
+    read = (await db.read<{ s: number | null }>('select max(seq) as s from events where seq > $1', [atLeast]))[0]?.s ?? atLeast;
+    readPositions.set(db, read);
+  }
+  // An append that committed during the read is in `appended`.
+  return Math.max(read, appended.get(db) ?? 0, atLeast);
+}
+/** The log's highest seq as first read, and the highest seq this process's appends committed. */
+const readPositions = new WeakMap<EventStoreDb, number>();
+const appended = new WeakMap<EventStoreDb, number>();
+
 /** The UTC day of an ISO timestamp as whole days since 1970-01-01 (as `floor(epoch_ms(ts) / 86400000)`). */
 export const utcDay = (iso: string) => Math.floor(Date.parse(iso) / 86_400_000);
 
@@ -98,6 +117,8 @@ export async function appendEvents(db: EventStoreDb, events: LoggedEvent[]): Pro
     }
     da.closeSync();
   });
+  // Committed (the events are in seq order): storedPosition includes them.
+  appended.set(db, Math.max(appended.get(db) ?? 0, events[events.length - 1]!.seq));
 }
 
 /** The rows of `events`, `event_fields` and `order_lines` of the events, and their (day, actor) pairs. */
