@@ -1,6 +1,6 @@
 import type { EventStoreDb } from '../platform/eventstore/duckdb.ts';
 import {
-  applyCentrality, applyCounts, centralityOffThread, getRunCached, readCounts, readGraphLinks, staleCentrality, staleCounts,
+  applyCentrality, applyCounts, centralityOffThread, getRun, getRunCached, readCounts, readGraphLinks, staleCentrality, staleCounts,
   type CentralityRows, type GraphLinks, type TraitsRun,
 } from '../modules/profiles/index.ts';
 import { withTraitsLock } from './traits-recompute.ts';
@@ -49,7 +49,7 @@ export async function influenceRefreshStep(es: EventStoreDb, o: InfluenceRefresh
         lap('graph read');
         const rows = await (o.compute ?? centralityOffThread)(links);
         lap('pagerank');
-        return write(es, s.workspaceId, (c, run) => applyCentrality(c, { ws: s.workspaceId, settings: run.settings }, rows, s.upTo));
+        return write(es, s.workspaceId, null, (c, run) => applyCentrality(c, { ws: s.workspaceId, settings: run.settings }, rows, s.upTo));
       },
     });
   }
@@ -60,7 +60,8 @@ export async function influenceRefreshStep(es: EventStoreDb, o: InfluenceRefresh
       run: async (run) => {
         const rows = await readCounts(es, { ws: s.workspaceId, asOf: run.asOf, settings: run.settings }, s.profiles);
         lap('counts read');
-        return write(es, s.workspaceId, async (c) => (await applyCounts(c, s.workspaceId, rows, s.upTo)) > 0);
+        // Counted as of the run read here: written only if it is still the workspace's run.
+        return write(es, s.workspaceId, run.computedAt, async (c, now) => (await applyCounts(c, { ws: s.workspaceId, settings: now.settings }, rows, s.upTo)) > 0);
       },
     });
   }
@@ -71,7 +72,9 @@ export async function influenceRefreshStep(es: EventStoreDb, o: InfluenceRefresh
     const b = held.get(d.key);
     if (b && Date.now() < b.until) continue;
     try {
-      const run = await getRunCached(es, d.ws);
+      // Not getRunCached: that cache is for holders of the traits lock (a recompute's run written
+      // but not yet committed would be cached as current).
+      const run = await getRun(es, d.ws);
       // No run: the workspace's next full recompute computes everything (and clears the marks).
       if (run && (await d.run(run))) refreshed++;
       lap('write');
@@ -88,11 +91,17 @@ export async function influenceRefreshStep(es: EventStoreDb, o: InfluenceRefresh
   return refreshed;
 }
 
-/** The write of a refresh: under the traits lock, on the run the workspace has then (none: nothing written). */
-function write(es: EventStoreDb, ws: string, fn: (c: Parameters<Parameters<EventStoreDb['write']>[0]>[0], run: TraitsRun) => Promise<boolean>): Promise<boolean> {
+/**
+ * The write of a refresh: under the traits lock, on the run the workspace has then (none, or not the
+ * run `computedAt` names when given: nothing written; a full recompute since covered the marks).
+ */
+function write(
+  es: EventStoreDb, ws: string, computedAt: string | null,
+  fn: (c: Parameters<Parameters<EventStoreDb['write']>[0]>[0], run: TraitsRun) => Promise<boolean>,
+): Promise<boolean> {
   return withTraitsLock(es, async () => {
     const run = await getRunCached(es, ws);
-    if (!run) return false;
+    if (!run || (computedAt !== null && run.computedAt !== computedAt)) return false;
     return es.write((c) => fn(c, run));
   });
 }

@@ -449,8 +449,23 @@ test('a share cascade too large for a pass: the upstream sharer is recounted by 
   while ((await step()) > 0);
   assert.equal(await pending(), 0, 'the pass counted max and cleared its mark');
   assert.equal((await byUser('max')).shares, (before.shares as number) + 1);
-  assert.equal(await t.engine.es.write((c) => applyCounts(c, WS, early, stale!.upTo)), 0);
+  assert.equal(await t.engine.es.write((c) => applyCounts(c, { ws: WS, settings }, early, stale!.upTo)), 0);
   assert.equal((await byUser('max')).shares, (before.shares as number) + 1, 'not overwritten by the older read');
+  // A mark made after a refresh's read stays for the next refresh; the read's own marks are written.
+  await send([order(u('mv4'), 'o-mv4', '21T12:30:00', 12)]);
+  while ((await step()) > 0);
+  const [stale1] = await staleCounts(t.engine.es);
+  const early1 = await readCounts(t.engine.es, { ws: WS, asOf: AS_OF, settings }, stale1!.profiles);
+  await send([order(u('mv5'), 'o-mv5', '21T12:40:00', 13)]);
+  while ((await step()) > 0);
+  assert.equal((await t.engine.es.read<{ n: number }>('select count(*)::integer as n from influence_counts_pending where workspace_id = $1', [WS]))[0]!.n, 2);
+  assert.equal(await t.engine.es.write((c) => applyCounts(c, { ws: WS, settings }, early1, stale1!.upTo)), 1);
+  assert.equal(await pending(), 1, 'the newer mark stays');
+  assert.equal(await settle(), 1);
+  assert.equal(await pending(), 0);
+  const resettled = await snapshot();
+  await full();
+  assert.deepEqual(resettled, await snapshot());
   // A full recompute clears the marks: a refresh read before it writes nothing.
   await send([order(u('mv3'), 'o-mv3', '21T13:00:00', 10)]);
   while ((await step()) > 0);
@@ -458,7 +473,7 @@ test('a share cascade too large for a pass: the upstream sharer is recounted by 
   const early2 = await readCounts(t.engine.es, { ws: WS, asOf: AS_OF, settings }, stale2!.profiles);
   await full();
   assert.equal(await pending(), 0);
-  assert.equal(await t.engine.es.write((c) => applyCounts(c, WS, early2, stale2!.upTo)), 0);
+  assert.equal(await t.engine.es.write((c) => applyCounts(c, { ws: WS, settings }, early2, stale2!.upTo)), 0);
   const final = await snapshot();
   await full();
   assert.deepEqual(final, await snapshot());

@@ -59,9 +59,10 @@ export async function eventStoreCursor(db: EventStoreDb): Promise<number> {
 
 /**
  * The highest seq in the log, as `eventStoreCursor` gives it, from memory once read: appendEvents
- * is the log's only writer and one process owns an event store, so after a first read (past
- * `atLeast`, which the caller knows is in the log: the zone maps skip the rest) every committed
- * append raises it. The traits pass asks every pass; the read cost ~2–3 ms of its ~55.
+ * is the log's only writer in the product and one process owns an event store, so after a first
+ * read (past `atLeast`, which the caller knows is in the log: the zone maps skip the rest) every
+ * committed append raises it. Rows inserted into `events` by other means (a test fixture) after
+ * the first read are not seen. The traits pass asks every pass; the read cost ~2–3 ms of its ~55.
  */
 export async function storedPosition(db: EventStoreDb, atLeast: number): Promise<number> {
   let read = readPositions.get(db);

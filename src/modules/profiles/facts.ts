@@ -137,7 +137,8 @@ export function anonymousProbe(scope: Scope): { sql: string; params: Params } | 
 
 /**
  * The CTEs up to `evs` (the workspace's events with their profile): `base` (one row per profile
- * with its user / anonymous id), `cand`, `evs`.
+ * with its number `pk` and its user / anonymous id), `piu` / `pia` (the mirror's user / anonymous
+ * ids with their profile's `pk`), `cand`, `evs` (whose `profile_id` column holds the `pk`).
  */
 function sourceCtes(q: FactsQuery, mode: 'all' | 'features' | 'days', p: Params): Source {
   const cutoffMs = Date.parse(q.asOf + 'T00:00:00Z') + DAY;

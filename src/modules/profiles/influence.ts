@@ -22,7 +22,8 @@ import type { FactsQuery, Scope } from './facts.ts';
  *   (src/flows/traits-influence-refresh.ts); then centrality and the KOL flag from the stored values.
  *
  * The same statements with or without a scope filter, so an incremental pass writes what a full
- * recompute writes.
+ * recompute writes — once the influence refresh has run, for the two things a pass leaves to it:
+ * centrality, and the counts of upstream sharers whose cascades are too large to recount in a pass.
  */
 
 /**
@@ -277,7 +278,8 @@ async function writeKol(c: DuckDBConnection, q: Pick<FactsQuery, 'ws' | 'setting
 
 /**
  * The influence step of a traits computation, after the scope's rows are written: graph edges,
- * counts and downstream of every profile whose values can have changed, then centrality and KOL.
+ * counts and downstream of every profile whose values can have changed (or, for upstream sharers
+ * past the lookups' limit, a mark for the influence refresh), then centrality and KOL.
  * A full run computes PageRank in its snapshot; a scoped pass that changed an edge marks the
  * centrality stale instead (centrality.ts: the refresh recomputes it outside the pass) and writes
  * its targets' KOL flags from the stored centrality. On the caller's write transaction.
@@ -304,11 +306,15 @@ export async function writeInfluence(c: DuckDBConnection, q: FactsQuery, o: { gr
   if (src === TABLES && upstream.length) {
     // A cascade too large for index lookups (a big sharer upstream): recounting it would read the
     // whole tables inside the pass (seconds). The upstream sharers' counts are left to the
-    // influence refresh; the scope's and the changed edges' profiles are counted now.
-    counted = [...direct].sort();
-    p = new Params();
-    src = await countsSources(c, q, p, counted, depth);
-    await markCountsStale(c, q.ws, upstream);
+    // influence refresh when the scope's and the changed edges' profiles can be counted without
+    // them by lookups; if those need the tables too, everyone is counted now (same cost).
+    const dp = new Params();
+    const dsrc = await countsSources(c, q, dp, [...direct].sort(), depth);
+    if (dsrc !== TABLES) {
+      counted = [...direct].sort();
+      [p, src] = [dp, dsrc];
+      await markCountsStale(c, q.ws, upstream);
+    }
   }
   await writeCounts(c, q, p, src, counted, depth);
   // Counted now: an older value computed by a refresh in flight must not overwrite them (applyCounts).
@@ -371,7 +377,8 @@ export async function readCounts(es: EventStoreDb, q: Pick<FactsQuery, 'ws' | 'a
  * recounted meanwhile (its marks deleted then) or a full recompute covered keeps its newer values;
  * one marked again after `upTo` keeps that mark for the next refresh. Returns the profiles written.
  */
-export async function applyCounts(c: DuckDBConnection, ws: string, rows: CountsRows, upTo: number): Promise<number> {
+export async function applyCounts(c: DuckDBConnection, q: Pick<FactsQuery, 'ws' | 'settings'>, rows: CountsRows, upTo: number): Promise<number> {
+  const ws = q.ws;
   const covered = await clearCountsStale(c, ws, null, upTo);
   const keep = rows.profiles.map((x, i) => (covered.has(x) ? i : -1)).filter((i) => i >= 0);
   if (!keep.length) return 0;
@@ -385,6 +392,8 @@ export async function applyCounts(c: DuckDBConnection, ws: string, rows: CountsR
      from (${x}) x where ${profileIn(p, ids, 't')} and t.profile_id = x.profile_id`,
     p.values, p.types,
   );
+  // The KOL rule reads followers.
+  await writeKol(c, q, ids);
   return ids.length;
 }
 

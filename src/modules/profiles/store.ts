@@ -226,8 +226,9 @@ export interface WriteTraitsOptions {
  * the history rows given, one traits row per mirror profile from the facts query (with the
  * lifecycle stage from the history and the churn probability from `model`), then rescoring of the
  * workspace-relative traits (RFM, price band) over the whole workspace, then the influence traits
- * (influence.ts: of the scope and of the profiles its social actions reach; centrality workspace-wide
- * when the graph changed).
+ * (influence.ts: of the scope and of the profiles its social actions reach; in a full run centrality
+ * workspace-wide; a pass leaves centrality after a graph change, and large cascades' upstream
+ * counts, to the influence refresh).
  */
 export async function writeTraits(c: DuckDBConnection, q: FactsQuery, history: Map<string, StageChange[]> | null, model: ChurnModel | null, o: WriteTraitsOptions = {}): Promise<void> {
   const mark = o.mark ?? (() => undefined);
