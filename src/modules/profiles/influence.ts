@@ -244,11 +244,9 @@ async function writeCounts(c: DuckDBConnection, q: FactsQuery, p: Params, src: S
   const sql = countsSql(q, p, src, targets, depth);
   const rows = targets ? profileIn(p, targets, 't') : `t.workspace_id = ${p.add(q.ws)}`;
   await c.run(
-    `update computed_traits t set followers = x.followers, following = x.following, friends = x.friends, invites_sent = x.invites_sent,
-       invites_accepted = x.invites_accepted, shares = x.shares, share_clicks = x.share_clicks,
-       downstream_orders = x.downstream_orders, downstream_gmv = x.downstream_gmv
+    `update computed_traits t set ${COUNT_COLUMNS.map(([k]) => `${k} = x.${k}`).join(', ')}
      from (${sql}) x where ${rows} and t.profile_id = x.profile_id
-       and (${[...COUNT_COLUMNS, 'downstream_gmv'].map((k) => `t.${k} is distinct from x.${k}`).join(' or ')})`,
+       and (${COUNT_COLUMNS.map(([k]) => `t.${k} is distinct from x.${k}`).join(' or ')})`,
     p.values,
   );
 }
@@ -351,11 +349,13 @@ export async function staleCounts(es: EventStoreDb): Promise<StaleCounts[]> {
   return r.map((x) => ({ workspaceId: x.workspace_id, sinceMs: x.since_ms, upTo: x.up_to, profiles: x.profiles }));
 }
 
-/** Deferred influence counts computed by the refresh, one entry per profile. */
-export interface CountsRows {
-  profiles: string[]; ints: Record<(typeof COUNT_COLUMNS)[number], number[]>; gmv: string[];
-}
-const COUNT_COLUMNS = ['followers', 'following', 'friends', 'invites_sent', 'invites_accepted', 'shares', 'share_clicks', 'downstream_orders'] as const;
+/** Deferred influence counts computed by the refresh: the profiles, and per COUNT_COLUMNS column their values as text (exact). */
+export interface CountsRows { profiles: string[]; columns: string[][] }
+/** The columns countsSql gives and writeCounts / applyCounts write, with their types. */
+const COUNT_COLUMNS = [
+  ['followers', 'integer'], ['following', 'integer'], ['friends', 'integer'], ['invites_sent', 'integer'], ['invites_accepted', 'integer'],
+  ['shares', 'integer'], ['share_clicks', 'integer'], ['downstream_orders', 'integer'], ['downstream_gmv', 'decimal(18,2)'],
+] as const;
 
 /**
  * The first half of a deferred-counts refresh, outside any transaction: the counts of these
@@ -366,9 +366,8 @@ export async function readCounts(es: EventStoreDb, q: Pick<FactsQuery, 'ws' | 'a
   const depth = (q.settings.influence ?? DEFAULT_PROFILE_SETTINGS.influence).depth;
   const p = new Params();
   const sql = countsSql({ ...q, scope: null }, p, TABLES, profiles, depth);
-  const rows = await es.read<Record<string, unknown>>(`select profile_id, ${COUNT_COLUMNS.join(', ')}, downstream_gmv::varchar as gmv from (${sql}) order by profile_id`, p.values);
-  const ints = Object.fromEntries(COUNT_COLUMNS.map((k) => [k, rows.map((r) => Number(r[k]))])) as CountsRows['ints'];
-  return { profiles: rows.map((r) => r.profile_id as string), ints, gmv: rows.map((r) => r.gmv as string) };
+  const rows = await es.read<Record<string, string>>(`select profile_id, ${COUNT_COLUMNS.map(([k]) => `${k}::varchar as ${k}`).join(', ')} from (${sql}) order by profile_id`, p.values);
+  return { profiles: rows.map((r) => r.profile_id!), columns: COUNT_COLUMNS.map(([k]) => rows.map((r) => r[k]!)) };
 }
 
 /**
@@ -384,11 +383,10 @@ export async function applyCounts(c: DuckDBConnection, q: Pick<FactsQuery, 'ws' 
   if (!keep.length) return 0;
   const p = new Params();
   const ids = keep.map((i) => rows.profiles[i]!);
-  const text = (k: (typeof COUNT_COLUMNS)[number]) => p.list(keep.map((i) => String(rows.ints[k][i]!)));
-  const x = `select unnest(${p.list(ids)}) as profile_id, ${COUNT_COLUMNS.map((k) => `unnest(${text(k)})::integer as ${k}`).join(', ')},
-    unnest(${p.list(keep.map((i) => rows.gmv[i]!))})::decimal(18,2) as gmv`;
+  const x = `select unnest(${p.list(ids)}) as profile_id,
+    ${COUNT_COLUMNS.map(([k, type], j) => `unnest(${p.list(keep.map((i) => rows.columns[j]![i]!))})::${type} as ${k}`).join(', ')}`;
   await c.run(
-    `update computed_traits t set ${COUNT_COLUMNS.map((k) => `${k} = x.${k}`).join(', ')}, downstream_gmv = x.gmv
+    `update computed_traits t set ${COUNT_COLUMNS.map(([k]) => `${k} = x.${k}`).join(', ')}
      from (${x}) x where ${profileIn(p, ids, 't')} and t.profile_id = x.profile_id`,
     p.values, p.types,
   );
