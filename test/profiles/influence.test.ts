@@ -65,6 +65,12 @@ const step = () => traitsStep(t.engine.op, t.engine.es, { today: () => AS_OF, ch
 const full = () => recomputeAll(t.engine.op, t.engine.es, { workspace: WS, asOf: AS_OF });
 /** The centrality refresh, due at once (passes that changed the graph only mark it stale). */
 const settle = () => influenceRefreshStep(t.engine.es, { delayMs: 0 });
+/** The stored rows equal a full recompute's (traits, graph, centrality). */
+async function assertEqualsFull() {
+  const incremental = await snapshot();
+  await full();
+  assert.deepEqual(incremental, await snapshot());
+}
 const snapshot = async () => {
   const traits = await allTraits(t.engine.es, WS);
   const edges = await t.engine.es.read('select type, src, dst from influence_edges where workspace_id = $1 order by all', [WS]);
@@ -214,9 +220,7 @@ test('incremental passes after social events, a merge and an un-merge equal a fu
   assert.equal((await byUser('bob')).followers, 3);
   assert.equal((await byUser('dave')).downstreamOrders, 3, 'erin, the anonymous visitor (s4), gina (s5)');
   assert.equal(await settle(), 1);
-  const inc1 = await snapshot();
-  await full();
-  assert.deepEqual(inc1, await snapshot());
+  await assertEqualsFull();
 
   // The anonymous visitor identifies as gina: a merge. gina's order then attributes by all her ids.
   await send([{ type: 'identify', messageId: 'inf-merge', userId: 'gina', anonymousId: 'anon-v', timestamp: '2026-09-24T10:00:00Z', traits: {} }]);
@@ -225,9 +229,7 @@ test('incremental passes after social events, a merge and an un-merge equal a fu
   assert.equal(gina.shares, 1);
   assert.equal(gina.shareClicks, 0, "gina's visit to her own share s5 is not a click");
   await settle();
-  const merged = await snapshot();
-  await full();
-  assert.deepEqual(merged, await snapshot());
+  await assertEqualsFull();
 
   const m = await t.engine.op.query<{ id: number }>(`select id from identity_merges where workspace_id = $1 and message_id = 'inf-merge'`, [WS]);
   assert.ok(await t.engine.op.tx((q) => unmerge(q, WS, Number(m.rows[0]!.id))));
@@ -235,9 +237,7 @@ test('incremental passes after social events, a merge and an un-merge equal a fu
   assert.equal((await byUser('gina')).shareClicks, 0);
   assert.equal((await byUser('gina')).shares, 0);
   await settle();
-  const unmerged = await snapshot();
-  await full();
-  assert.deepEqual(unmerged, await snapshot());
+  await assertEqualsFull();
 });
 
 test('the traits API carries the influence traits; the influencers API ranks and validates', async () => {
@@ -279,9 +279,7 @@ test('a pass that cannot change an influence trait skips the influence step; one
   assert.equal(await ranInfluence(), false);
   await send([order(u('bob'), 'o-bob-2', '25T09:00:00', 30)]);
   assert.equal(await ranInfluence(), false);
-  const quiet = await snapshot();
-  await full();
-  assert.deepEqual(quiet, await snapshot());
+  await assertEqualsFull();
   // frank clicks alice's share, then orders two days later without a share_id: the touch credits it.
   await send(click(u('frank'), 'share-s1', '26T10:00:00'));
   assert.equal(await ranInfluence(), true);
@@ -290,9 +288,7 @@ test('a pass that cannot change an influence trait skips the influence step; one
   const alice = await byUser('alice');
   assert.equal(alice.downstreamOrders, (before.downstreamOrders as number) + 1);
   assert.equal(alice.shareClicks, before.shareClicks, 'frank had already clicked share-s1');
-  const credited = await snapshot();
-  await full();
-  assert.deepEqual(credited, await snapshot());
+  await assertEqualsFull();
 });
 
 test('a pass that changes the graph marks centrality stale; the refresh computes it later, off the pass; a full recompute clears the marks', async () => {
@@ -311,9 +307,7 @@ test('a pass that changes the graph marks centrality stale; the refresh computes
   assert.equal(await pending(), 0);
   assert.ok(((await byUser('ivy')).centrality as number) > 0);
   assert.notEqual((await byUser('alice')).centrality, before.centrality);
-  const refreshed = await snapshot();
-  await full();
-  assert.deepEqual(refreshed, await snapshot());
+  await assertEqualsFull();
 
   // A refresh computed before a full recompute writes nothing after it (the full run's is newer)...
   const { staleCentrality, readGraphLinks, centralityOffThread, applyCentrality, getRun } = await import('../../src/modules/profiles/index.ts');
@@ -336,9 +330,7 @@ test('a pass that changes the graph marks centrality stale; the refresh computes
   assert.equal(await t.engine.es.write((c) => applyCentrality(c, { ws: WS, settings }, early, first!.upTo)), true);
   assert.equal(await pending(), 1);
   assert.equal(await settle(), 1);
-  const settled = await snapshot();
-  await full();
-  assert.deepEqual(settled, await snapshot());
+  await assertEqualsFull();
 });
 
 test('centrality of a large graph is computed on a worker thread with the same result', async () => {
@@ -399,9 +391,7 @@ test('a failing centrality refresh keeps its marks, is retried after a backoff, 
   assert.equal(await influenceRefreshStep(t.engine.es, { delayMs: 0, compute: counting }), 1, 'retried after 5 s');
   assert.equal(called, 1);
   assert.equal(await pending(), 0);
-  const settled = await snapshot();
-  await full();
-  assert.deepEqual(settled, await snapshot());
+  await assertEqualsFull();
 });
 
 test('a share cascade too large for a pass: the upstream sharer is recounted by the influence refresh, the buyer at once', async () => {
@@ -417,9 +407,7 @@ test('a share cascade too large for a pass: the upstream sharer is recounted by 
   const before = await byUser('max');
   assert.equal(before.shareClicks, visitors.length);
   assert.equal(await pending(), 0);
-  const settledBefore = await snapshot();
-  await full();
-  assert.deepEqual(settledBefore, await snapshot());
+  await assertEqualsFull();
 
   // mv1 orders (credited to share-max by the click): the pass recounts mv1 now and leaves max for the refresh.
   await send([order(u('mv1'), 'o-mv1', '21T10:00:00', 40)]);
@@ -434,9 +422,7 @@ test('a share cascade too large for a pass: the upstream sharer is recounted by 
   const after = await byUser('max');
   assert.equal(after.downstreamOrders, (before.downstreamOrders as number) + 1);
   assert.equal(Number(after.downstreamGmv), Number(before.downstreamGmv) + 40);
-  const settled = await snapshot();
-  await full();
-  assert.deepEqual(settled, await snapshot());
+  await assertEqualsFull();
 
   // A refresh read before a pass that recounted max itself writes nothing for max (the pass's values are newer).
   const settings = (await getRun(t.engine.es, WS))!.settings;
@@ -463,9 +449,7 @@ test('a share cascade too large for a pass: the upstream sharer is recounted by 
   assert.equal(await pending(), 1, 'the newer mark stays');
   assert.equal(await settle(), 1);
   assert.equal(await pending(), 0);
-  const resettled = await snapshot();
-  await full();
-  assert.deepEqual(resettled, await snapshot());
+  await assertEqualsFull();
   // A full recompute clears the marks: a refresh read before it writes nothing.
   await send([order(u('mv3'), 'o-mv3', '21T13:00:00', 10)]);
   while ((await step()) > 0);
@@ -474,7 +458,5 @@ test('a share cascade too large for a pass: the upstream sharer is recounted by 
   await full();
   assert.equal(await pending(), 0);
   assert.equal(await t.engine.es.write((c) => applyCounts(c, { ws: WS, settings }, early2, stale2!.upTo)), 0);
-  const final = await snapshot();
-  await full();
-  assert.deepEqual(final, await snapshot());
+  await assertEqualsFull();
 });
