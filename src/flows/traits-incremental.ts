@@ -6,7 +6,7 @@ import { getCursor } from '../modules/ingest/index.ts';
 import { storedPosition } from '../modules/events/index.ts';
 import {
   forgetRanks, getChurnModel, getRun, getRunCached, getTraitsCursor, influenceChanges, maySocialAction, MENTIONS_SHARE, listRuns, mirrorRowsOf, refreshSocialActions, replaceMirrorRows, setMergesChecked, setTraitsCursor,
-  type ChurnModel, type TraitsRun,
+  type ChurnModel, type SocialActionRow, type TraitsRun,
 } from '../modules/profiles/index.ts';
 import { PROJECTOR } from './project-events.ts';
 import { identitiesOfProfiles, profilesOfIds, unmergedSince } from './traits-identities.ts';
@@ -115,14 +115,18 @@ function pass(op: SqlRunner, es: EventStoreDb, o: TraitsStepOptions): Promise<nu
     // social event has none) before the profiles, and the cursor: in the workspace's transaction
     // when the range has one workspace, else each in its own.
     const social = evs.some((e) => maySocialAction(e.event, e.share));
-    const hooks: TxHooks = { before: social ? (c) => refreshSocialActions(c, cursor, upTo) : null, after: (c) => setTraitsCursor(c, upTo), ran: false };
+    // A short range's actions come back (the row path): the influence check reads them, not the table.
+    const range = { after: cursor, upTo, social, actions: null as SocialActionRow[] | null };
+    const hooks: TxHooks = {
+      before: social ? async (c) => { range.actions = await refreshSocialActions(c, cursor, upTo); } : null, after: (c) => setTraitsCursor(c, upTo), ran: false,
+    };
     if (byWs.size === 1) {
       const [ws, ids] = [...byWs][0]!;
-      await updateWorkspace(op, es, ws, [...ids.values()], today, { after: cursor, upTo, social }, mark, hooks);
+      await updateWorkspace(op, es, ws, [...ids.values()], today, range, mark, hooks);
     } else {
       if (hooks.before) await es.write(hooks.before);
       hooks.before = null;
-      for (const [ws, ids] of byWs) await updateWorkspace(op, es, ws, [...ids.values()], today, { after: cursor, upTo, social }, mark);
+      for (const [ws, ids] of byWs) await updateWorkspace(op, es, ws, [...ids.values()], today, range, mark);
     }
     if (!hooks.ran) {
       await es.write(async (c) => {
@@ -139,6 +143,9 @@ function pass(op: SqlRunner, es: EventStoreDb, o: TraitsStepOptions): Promise<nu
   });
 }
 
+/** A pass's seq range; `actions`: its social actions when the row path extracted them (social-actions.ts). */
+interface PassRange { after: number; upTo: number; social: boolean; actions: SocialActionRow[] | null }
+
 /** An identifier seen in the pass, with the newest seq it was seen at. */
 interface TouchedId { kind: string; value: string; seq: number }
 
@@ -150,7 +157,7 @@ interface TxHooks { before: ((c: DuckDBConnection) => Promise<void>) | null; aft
  * Identifiers whose events are all in the workspace's last full run are skipped.
  */
 async function updateWorkspace(
-  op: SqlRunner, es: EventStoreDb, ws: string, touched: TouchedId[], today: string, range: { after: number; upTo: number; social: boolean } | null, mark: (phase: string) => void,
+  op: SqlRunner, es: EventStoreDb, ws: string, touched: TouchedId[], today: string, range: PassRange | null, mark: (phase: string) => void,
   hooks?: TxHooks,
 ) {
   const run = await getRunCached(es, ws);
@@ -196,7 +203,7 @@ async function updateWorkspace(
       // The influence step only when the pass can have changed an influence trait (influence.ts); a
       // range without an event that can give a social action has none to look for.
       const influence = mirrorChanged || un.profiles.length || range === null
-        ? 'all' : range.social ? await influenceChanges(c, ws, run.asOf, range.after, range.upTo, rows) : 'none';
+        ? 'all' : range.social ? await influenceChanges(c, ws, run.asOf, range.after, range.upTo, rows, range.actions) : 'none';
       mark('influence check');
       await recomputeProfiles(c, ws, scope, run.asOf, run.settings, model, { influence, mark, mirror: rows });
       if (un.latest && un.latest !== run.mergesCheckedAt) await setMergesChecked(c, ws, un.latest);

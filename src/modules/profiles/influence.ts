@@ -5,6 +5,7 @@ import { dropTraitsIndexes } from './indexes.ts';
 import { centralityOf, clearCentralityStale, graphLinks, markCentralityStale, noteCentralityRefresh, storeCentrality, type CentralityRows } from './centrality.ts';
 import { DEFAULT_PROFILE_SETTINGS } from './settings.ts';
 import type { FactsQuery, Scope } from './facts.ts';
+import type { SocialActionRow } from './social-actions.ts';
 
 /**
  * Social influence traits (docs/profiles.md, "Social influence"), from `social_actions` (see
@@ -427,17 +428,31 @@ export async function applyCentrality(c: DuckDBConnection, q: Pick<FactsQuery, '
  */
 export async function influenceChanges(
   c: DuckDBConnection, ws: string, asOf: string, after: number, upTo: number, ids: Array<{ kind: string; value: string }>,
+  rangeRows: SocialActionRow[] | null = null,
 ): Promise<'none' | 'counts' | 'all'> {
-  const p = new Params();
-  const { ws: wsP, cutoff } = head({ ws, asOf, scope: null, settings: DEFAULT_PROFILE_SETTINGS }, p);
-  const r = await c.runAndReadAll(
-    `select count(*) filter (where kind in (${EDGE_KINDS.map((k) => `'${k}'`).join(', ')}))::integer as edges,
-       count(*) filter (where not (kind = 'order' and share_id is null))::integer as active,
-       (min(ts) filter (where kind = 'order'))::varchar as o_min, (max(ts) filter (where kind = 'order'))::varchar as o_max
-     from social_actions where seq > ${p.add(after)} and seq <= ${p.add(upTo)} and workspace_id = ${wsP} and ts < ${cutoff}`,
-    p.values,
-  );
-  const x = r.getRowObjectsJS()[0] as { edges: number; active: number; o_min: string | null; o_max: string | null } | undefined;
+  let x: { edges: number; active: number; o_min: string | null; o_max: string | null } | undefined;
+  if (rangeRows) {
+    // The range's actions as refreshSocialActions extracted them: the statement below, in JS.
+    const cutoffUs = (Date.parse(asOf + 'T00:00:00Z') + DAY) * 1000;
+    const rows = rangeRows.filter((a) => a.workspaceId === ws && a.us < cutoffUs);
+    const orders = rows.filter((a) => a.kind === 'order').map((a) => a.us);
+    x = {
+      edges: rows.filter((a) => EDGE_KINDS.includes(a.kind)).length,
+      active: rows.filter((a) => !(a.kind === 'order' && a.shareId === null)).length,
+      o_min: orders.length ? usText(Math.min(...orders)) : null, o_max: orders.length ? usText(Math.max(...orders)) : null,
+    };
+  } else {
+    const p = new Params();
+    const { ws: wsP, cutoff } = head({ ws, asOf, scope: null, settings: DEFAULT_PROFILE_SETTINGS }, p);
+    const r = await c.runAndReadAll(
+      `select count(*) filter (where kind in (${EDGE_KINDS.map((k) => `'${k}'`).join(', ')}))::integer as edges,
+         count(*) filter (where not (kind = 'order' and share_id is null))::integer as active,
+         (min(ts) filter (where kind = 'order'))::varchar as o_min, (max(ts) filter (where kind = 'order'))::varchar as o_max
+       from social_actions where seq > ${p.add(after)} and seq <= ${p.add(upTo)} and workspace_id = ${wsP} and ts < ${cutoff}`,
+      p.values,
+    );
+    x = r.getRowObjectsJS()[0] as typeof x;
+  }
   if (!x) return 'none';
   if (x.edges > 0) return 'all';
   if (x.active > 0) return 'counts';
@@ -462,6 +477,12 @@ export async function influenceChanges(
     t.values,
   );
   return ((n.getRowObjectsJS()[0] as { n: number }).n ?? 0) === 0 ? 'none' : 'counts';
+}
+
+/** A time in µs since the epoch as exact ISO text (a timestamptz literal). */
+function usText(us: number): string {
+  const ms = Math.floor(us / 1000);
+  return `${new Date(ms).toISOString().slice(0, 23)}${String(us - ms * 1000).padStart(3, '0')}Z`;
 }
 
 /**

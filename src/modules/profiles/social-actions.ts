@@ -1,6 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { dropTraitsIndexes } from './indexes.ts';
 import { amountSql } from './facts.ts';
+import { Params } from './params.ts';
 import type { FieldName } from '../events/index.ts';
 
 /**
@@ -88,9 +89,99 @@ export async function rebuildSocialActions(c: DuckDBConnection, ws: string): Pro
 }
 
 
-/** Replaces the social actions of the events with outbox seq in (after, upTo], all workspaces (incremental pass). */
-export async function refreshSocialActions(c: DuckDBConnection, after: number, upTo: number): Promise<void> {
+/** Up to this many seqs, a pass's range is extracted row by row (`rangeActions`), else by `extractSql`. */
+export const ROW_PATH_MAX = 1000;
+
+/** A social action of the row path (the columns of `social_actions`; ts in µs since the epoch, amount as decimal text). */
+export interface SocialActionRow {
+  workspaceId: string; seq: number; us: number; kind: string; userId: string | null; anonymousId: string | null;
+  otherUserId: string | null; shareId: string | null; parentShareId: string | null; inviteId: string | null; orderId: string | null; amount: string | null;
+}
+
+/**
+ * Replaces the social actions of the events with outbox seq in (after, upTo], all workspaces
+ * (incremental pass). A short range (≤ ROW_PATH_MAX seqs) is extracted row by row and returned
+ * (influence.ts `influenceChanges` reads them instead of the table); a longer one by the
+ * set-based statement of the full rebuild (null). Both give the same rows
+ * (test/profiles/social-actions.test.ts): the extraction's single-statement form costs DuckDB
+ * ~20 ms whatever its input, the row path a few.
+ */
+export async function refreshSocialActions(c: DuckDBConnection, after: number, upTo: number): Promise<SocialActionRow[] | null> {
   await c.run('delete from social_actions where seq > $1 and seq <= $2', [after, upTo]);
+  if (upTo - after <= ROW_PATH_MAX) {
+    const rows = await rangeActions(c, after, upTo);
+    await insertActions(c, rows);
+    return rows;
+  }
   // The order lines by the same seq range (in seq order: the zone maps skip the rest of the table).
   await c.run(`insert into social_actions (${COLS}) ${extractSql('e.seq > $1 and e.seq <= $2', 'l.seq > $1 and l.seq <= $2')}`, [after, upTo]);
+  return null;
+}
+
+const EDGE_EVENTS: Record<string, [kind: string, other: 'followee' | 'friend' | 'inviter']> = {
+  'User Followed': ['follow', 'followee'], 'User Unfollowed': ['unfollow', 'followee'], 'Friend Added': ['friend', 'friend'],
+  'Friend Removed': ['unfriend', 'friend'], 'Invite Accepted': ['invite_accepted', 'inviter'],
+};
+
+/**
+ * `extractSql`'s rows of a seq range, row by row: the same filter and the same property
+ * expressions (nullif, try_cast, amountSql, rounding to a decimal) in SQL, the branches in JS.
+ */
+export async function rangeActions(c: DuckDBConnection, after: number, upTo: number): Promise<SocialActionRow[]> {
+  const r = await c.runAndReadAll(
+    `select e.workspace_id, e.seq, epoch_us(e.ts), e.type, e.event, e.user_id, e.anonymous_id, ${p('followee_id')}, ${p('friend_id')}, ${p('inviter_id')},
+       ${p('invite_id')}, ${p('share_id')}, ${p('parent_share_id')}, ${p('campaign_share_id')}, ${p('order_id')},
+       case when e.event = 'Order Completed' then round(coalesce(${amountSql(d('total'))}, ${amountSql(d('revenue'))}), 2)::decimal(18,2)::varchar end,
+       ${MENTIONS_SHARE}
+     from event_fields e where e.seq > $1 and e.seq <= $2 and ${SOCIAL_ACTION_EVENTS} order by e.seq`,
+    [after, upTo],
+  );
+  const out: SocialActionRow[] = [];
+  for (const x of r.getRowsJS()) {
+    const t = (i: number) => x[i] as string | null;
+    const [ws, type, event, userId, anonymousId] = [x[0] as string, x[3] as string, t(4), t(5), t(6)];
+    const [seq, us, mentions] = [x[1] as bigint, x[2] as bigint, x[16] as boolean];
+    const [followee, friend, inviter, invite, share, parent, campaign, order, amount] = [7, 8, 9, 10, 11, 12, 13, 14, 15].map(t) as Array<string | null>;
+    const row = (kind: string, o: Partial<SocialActionRow> = {}): SocialActionRow => ({
+      workspaceId: ws, seq: Number(seq), us: Number(us), kind, userId, anonymousId,
+      otherUserId: null, shareId: null, parentShareId: null, inviteId: null, orderId: null, amount: null, ...o,
+    });
+    const edge = event === null ? undefined : EDGE_EVENTS[event];
+    if (type === 'track' && edge) {
+      const other = { followee, friend, inviter }[edge[1]] ?? null;
+      out.push(row(edge[0], { otherUserId: other, inviteId: event === 'Invite Accepted' ? invite ?? null : null }));
+    }
+    if (type === 'track' && event === 'Invite Sent') out.push(row('invite_sent', { inviteId: invite ?? null }));
+    if (type === 'track' && event === 'Product Shared' && share) out.push(row('share', { shareId: share, parentShareId: parent === share ? null : parent ?? null }));
+    if ((type === 'track' || type === 'page' || type === 'screen') && event !== 'Product Shared' && mentions) {
+      const touch = campaign ?? (event === 'Share Link Opened' || type === 'page' || type === 'screen' ? share ?? null : null);
+      if (touch !== null) out.push(row('touch', { shareId: touch }));
+    }
+    if (event === 'Order Completed') out.push(row('order', { shareId: share ?? null, orderId: order ?? null, amount: amount ?? await linesAmount(c, ws, Number(seq)) }));
+    if (event === 'Order Cancelled' && order) out.push(row('cancel', { orderId: order }));
+  }
+  return out;
+}
+
+/** An order's amount from its lines when it gives neither total nor revenue (extractSql's `lines`; no line: 0). */
+async function linesAmount(c: DuckDBConnection, ws: string, seq: number): Promise<string> {
+  const r = await c.runAndReadAll(
+    `select round(coalesce(${amountSql('s')}, 0), 2)::decimal(18,2)::varchar from (
+       select round(sum(coalesce(l.price, 0) * l.quantity), 2) as s from order_lines l where l.workspace_id = $1 and l.seq = $2)`,
+    [ws, seq],
+  );
+  return r.getRowsJS()[0]![0] as string;
+}
+
+/** Inserts row-path actions (one statement over bound lists; the decimal and timestamp from their exact text). */
+async function insertActions(c: DuckDBConnection, rows: SocialActionRow[]): Promise<void> {
+  if (!rows.length) return;
+  const q = new Params();
+  const col = (f: (r: SocialActionRow) => string | number | null) => `unnest(${q.list(rows.map((r) => { const v = f(r); return v === null ? null : String(v); }))})`;
+  await c.run(
+    `insert into social_actions (${COLS}) select ${col((r) => r.workspaceId)}, ${col((r) => r.seq)}::bigint, make_timestamptz(${col((r) => r.us)}::bigint),
+       ${col((r) => r.kind)}, ${col((r) => r.userId)}, ${col((r) => r.anonymousId)}, ${col((r) => r.otherUserId)}, ${col((r) => r.shareId)},
+       ${col((r) => r.parentShareId)}, ${col((r) => r.inviteId)}, ${col((r) => r.orderId)}, ${col((r) => r.amount)}::decimal(18,2)`,
+    q.values, q.types,
+  );
 }
