@@ -2,6 +2,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { Params, profileIn } from './params.ts';
 import { cmpUtf8 } from './collation.ts';
 import { PROFILE_ORDER, qcutBin, rescoreStatements, rfmSegment } from './rfm.ts';
+import { RankList } from './rank-list.ts';
 
 /**
  * Incremental rescoring of the workspace-relative traits (RFM scores, price band) with exactly the
@@ -9,7 +10,7 @@ import { PROFILE_ORDER, qcutBin, rescoreStatements, rfmSegment } from './rfm.ts'
  *
  * The rank order of each of the four scores (R by rfm_recency_days, F by rfm_frequency, M by
  * rfm_monetary, the price band by typical_price, each then by PROFILE_ORDER) is kept in memory as
- * a sorted array per workspace, read from DuckDB (in DuckDB's own order) after a full rescoring.
+ * a sorted list per workspace (rank-list.ts: positions without moving the whole array), read from DuckDB (in DuckDB's own order) after a full rescoring.
  * When a pass recomputes the facts of a scope S, its rows are taken out of the arrays and put back
  * with their new values (binary search), and only rows whose bin can have changed are looked at:
  * a row outside S moves by at most |S| ranks and each bin boundary (the last rank of bin k,
@@ -25,7 +26,7 @@ import { PROFILE_ORDER, qcutBin, rescoreStatements, rfmSegment } from './rfm.ts'
 /** One ranked row: the value (integers for R, F, M: days, orders, cents; the price for the band) and the tie-break. */
 interface Entry { profileId: string; v: number; userId: string | null; anonymousId: string | null; bin: number }
 
-interface Ranking { entries: Entry[]; byProfile: Map<string, Entry> }
+interface Ranking { entries: RankList<Entry>; byProfile: Map<string, Entry> }
 
 interface WorkspaceRanks { r: Ranking; f: Ranking; m: Ranking; band: Ranking }
 
@@ -49,18 +50,6 @@ function cmp(a: Entry, b: Entry): number {
   const bn = b.userId === null ? 1 : 0;
   if (an !== bn) return an - bn;
   return cmpNullable(a.userId, b.userId) || cmpNullable(a.anonymousId, b.anonymousId) || cmpUtf8(a.profileId, b.profileId);
-}
-
-/** Index of the first entry not before `e`. */
-function lowerBound(xs: Entry[], e: Entry): number {
-  let lo = 0;
-  let hi = xs.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (cmp(xs[mid]!, e) < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 const valueSql: Record<Dim, { v: string; where: string; score: string }> = {
@@ -108,7 +97,7 @@ async function readRankings(c: DuckDBConnection, ws: string): Promise<WorkspaceR
       entries[at - 1] = e;
       byProfile.set(e.profileId, e);
     }
-    out[d] = { entries, byProfile };
+    out[d] = { entries: new RankList(cmp, entries), byProfile };
   });
   return out;
 }
@@ -178,23 +167,23 @@ function applyScope(ranks: WorkspaceRanks, profiles: string[], rows: RankInput[]
     for (const p of profiles) {
       const e = k.byProfile.get(p);
       if (!e) continue;
-      const i = lowerBound(k.entries, e);
-      if (k.entries[i] !== e) throw new Error(`rank arrays out of order for ${p}`);
-      k.entries.splice(i, 1);
+      const i = k.entries.lowerBound(e);
+      if (k.entries.at(i) !== e) throw new Error(`rank arrays out of order for ${p}`);
+      k.entries.removeAt(i);
       k.byProfile.delete(p);
     }
     for (const x of rows) {
       const v = d === 'band' ? x.band : x.buyer ? x[d] : null;
       if (v === null || v === undefined) continue;
       const e: Entry = { profileId: x.profileId, userId: x.userId, anonymousId: x.anonymousId, v, bin: 0 };
-      k.entries.splice(lowerBound(k.entries, e), 0, e);
+      k.entries.insert(e);
       k.byProfile.set(e.profileId, e);
     }
     const n = k.entries.length;
     const q = BINS[d];
     const dirty = d === 'band' ? bandDirty : rfmDirty;
     const rebin = (i: number) => {
-      const e = k.entries[i]!;
+      const e = k.entries.at(i)!;
       const b = qcutBin(i + 1, n, q);
       if (e.bin !== b) {
         e.bin = b;
@@ -216,7 +205,7 @@ function applyScope(ranks: WorkspaceRanks, profiles: string[], rows: RankInput[]
     for (const p of profiles) {
       const e = k.byProfile.get(p);
       if (!e) continue;
-      e.bin = qcutBin(lowerBound(k.entries, e) + 1, n, q);
+      e.bin = qcutBin(k.entries.lowerBound(e) + 1, n, q);
       dirty.add(p);
     }
   }
