@@ -185,6 +185,19 @@ const MIGRATIONS: Array<{ version: number; sql: string[] }> = [
         id bigint not null default nextval('influence_centrality_change_ids'), workspace_id varchar not null, profile_id varchar not null, since timestamptz not null)`,
     ],
   },
+  {
+    // A share's defining rows by ART index without its touches and orders (src/modules/profiles/
+    // influence.ts upstreamSources: a big share has thousands of rows, its definition one):
+    // `share_def` is share_id on `share` rows, null elsewhere. The full recompute drops and
+    // recreates the index around its rebuild (src/modules/profiles/indexes.ts: the same statement).
+    version: 13,
+    sql: [
+      `alter table social_actions add column if not exists share_def varchar`,
+      // The index before the update: DuckDB does not create an index over a transaction's own updates.
+      `create index if not exists social_actions_share_def on social_actions (share_def)`,
+      `update social_actions set share_def = share_id where kind = 'share'`,
+    ],
+  },
 ];
 
 export async function migrateEventStore(db: EventStoreDb): Promise<number[]> {

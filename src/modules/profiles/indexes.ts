@@ -1,7 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 
 /**
- * The ART indexes the incremental pass reads through (event-store migrations 7–9: the same
+ * The ART indexes the incremental pass reads through (event-store migrations 7–9 and 13: the same
  * statements). A full recompute rewrites these tables: it drops their indexes in a transaction of
  * its own before (`dropAllTraitsIndexes`: maintaining them row by row over a million rows costs
  * several times a build, and an index present when the rewrite's transaction starts makes its
@@ -15,6 +15,7 @@ const INDEXES: ReadonlyArray<readonly [name: string, table: string, column: stri
   ['social_actions_anonymous', 'social_actions', 'anonymous_id'],
   ['social_actions_share', 'social_actions', 'share_id'],
   ['social_actions_parent', 'social_actions', 'parent_share_id'],
+  ['social_actions_share_def', 'social_actions', 'share_def'],
   ['influence_edges_src', 'influence_edges', 'src'],
   ['influence_edges_dst', 'influence_edges', 'dst'],
   ['computed_traits_profile', 'computed_traits', 'profile_id'],

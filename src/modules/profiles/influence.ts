@@ -536,12 +536,17 @@ const idsOf = (rows: SaRow[]) => rows.flatMap((x) => [x.user_id, x.anonymous_id]
 /**
  * The sources of a scoped statement: `sa_r` the social actions of these actors and share ids,
  * `sa_s` those of the share ids alone (every row of each: a share's defining row is among them),
- * `pi_r` the mirror rows of these ids and profiles, `ie_r` the edges with an endpoint among these profiles.
+ * or with `defIds` the `share` rows of those ids (their definitions), `pi_r` the mirror rows of
+ * these ids and profiles, `ie_r` the edges with an endpoint among these profiles.
  */
-function sourcesOf(p: Params, o: { userIds: Iterable<string>; anonIds: Iterable<string>; shareIds: Iterable<string>; values: Iterable<string>; profiles: Iterable<string>; edgeProfiles: string[] }): Sources {
+function sourcesOf(p: Params, o: {
+  userIds: Iterable<string>; anonIds: Iterable<string>; shareIds: Iterable<string>; defIds?: Iterable<string>; values: Iterable<string>; profiles: Iterable<string>; edgeProfiles: string[];
+}): Sources {
   const shareIds = [...new Set(o.shareIds)];
-  const sa = lookups(p, 'sa', 'social_actions', '*', [['user_id', o.userIds], ['anonymous_id', o.anonIds], ['share_id', shareIds]]);
-  const shares = sa.selects.filter((x) => x.endsWith('sa_share_id'));
+  const by: Array<[string, Iterable<string>]> = [['user_id', o.userIds], ['anonymous_id', o.anonIds], ['share_id', shareIds]];
+  if (o.defIds) by.push(['share_def', o.defIds]);
+  const sa = lookups(p, 'sa', 'social_actions', '*', by);
+  const shares = sa.selects.filter((x) => x.endsWith(o.defIds ? 'sa_share_def' : 'sa_share_id'));
   const pim = lookups(p, 'pi', 'profile_identities', '*', [['value', o.values], ['profile_id', o.profiles]]);
   const none = (t: string) => `select * from ${t} limit 0`;
   const ctes = [
@@ -559,9 +564,11 @@ function sourcesOf(p: Params, o: { userIds: Iterable<string>; anonIds: Iterable<
 }
 
 /**
- * Sources for upstreamSharers of a scope: the scope's actions, every row of the share ids they
- * name and of their ancestors up to `depth` generations (walked by share id: a superset, as any
- * row's parent is taken), and the mirror rows of the ids on those rows (the sharers).
+ * Sources for upstreamSharers of a scope: the scope's actions, the defining (`share`) rows of the
+ * share ids they name and of their ancestors up to `depth` generations (walked by share id through
+ * `share_def`, every `share` row of an id: a superset of the first), and the mirror rows of the ids
+ * on those rows (the sharers). Not every row of those shares: a big share's touches and orders are
+ * thousands of rows, which put the lookups past IN_LIST_MAX and the statement on whole tables (~1 s).
  */
 async function upstreamSources(c: DuckDBConnection, q: FactsQuery, p: Params, depth: number): Promise<Sources> {
   const s = q.scope!;
@@ -572,12 +579,12 @@ async function upstreamSources(c: DuckDBConnection, q: FactsQuery, p: Params, de
   for (let d = 0; d <= depth && frontier.size; d++) {
     for (const x of frontier) visited.add(x);
     if (tooMany(visited, values)) return TABLES;
-    const rows = await fetchSocial(c, q.ws, [['share_id', frontier]]);
+    const rows = await fetchSocial(c, q.ws, [['share_def', frontier]]);
     for (const v of idsOf(rows)) values.add(v);
     frontier = new Set(rows.map((x) => x.parent_share_id).filter((x): x is string => !!x && !visited.has(x)));
   }
   if (tooMany(visited, values, s.userIds, s.anonymousIds)) return TABLES;
-  return sourcesOf(p, { userIds: s.userIds, anonIds: s.anonymousIds, shareIds: visited, values, profiles: [], edgeProfiles: [] });
+  return sourcesOf(p, { userIds: s.userIds, anonIds: s.anonymousIds, shareIds: [], defIds: visited, values, profiles: [], edgeProfiles: [] });
 }
 
 /**

@@ -37,6 +37,10 @@ export const maySocialAction = (event: string | null, mentionsShare: boolean): b
 const p = (k: FieldName) => `nullif(e.${k}, '')`;
 const d = (k: FieldName) => `try_cast(e.${k} as double)`;
 const COLS = 'workspace_id, seq, ts, kind, user_id, anonymous_id, other_user_id, share_id, parent_share_id, invite_id, order_id, amount';
+/** The inserted columns: COLS and `share_def` (share_id on `share` rows: a share's definition by index; migration 13). */
+const INSERT_COLS = `${COLS}, share_def`;
+/** COLS rows with their share_def. */
+const withShareDef = (sql: string) => `select *, case when kind = 'share' then share_id end from (${sql}) x(${COLS})`;
 
 /**
  * One scan of the events' narrow copy: the events named below, and those whose body mentions
@@ -85,7 +89,7 @@ export async function rebuildSocialActions(c: DuckDBConnection, ws: string): Pro
   await dropTraitsIndexes(c, 'social_actions');
   await c.run('delete from social_actions where workspace_id = $1', [ws]);
   // In seq order, so that a pass's delete of its seq range reads one zone of the table.
-  await c.run(`insert into social_actions (${COLS}) select * from (${extractSql('e.workspace_id = $1', 'l.workspace_id = $1')}) order by seq`, [ws]);
+  await c.run(`insert into social_actions (${INSERT_COLS}) ${withShareDef(extractSql('e.workspace_id = $1', 'l.workspace_id = $1'))} order by seq`, [ws]);
 }
 
 
@@ -114,7 +118,7 @@ export async function refreshSocialActions(c: DuckDBConnection, after: number, u
     return rows;
   }
   // The order lines by the same seq range (in seq order: the zone maps skip the rest of the table).
-  await c.run(`insert into social_actions (${COLS}) ${extractSql('e.seq > $1 and e.seq <= $2', 'l.seq > $1 and l.seq <= $2')}`, [after, upTo]);
+  await c.run(`insert into social_actions (${INSERT_COLS}) ${withShareDef(extractSql('e.seq > $1 and e.seq <= $2', 'l.seq > $1 and l.seq <= $2'))}`, [after, upTo]);
   return null;
 }
 
@@ -179,9 +183,10 @@ async function insertActions(c: DuckDBConnection, rows: SocialActionRow[]): Prom
   const q = new Params();
   const col = (f: (r: SocialActionRow) => string | number | null) => `unnest(${q.list(rows.map((r) => { const v = f(r); return v === null ? null : String(v); }))})`;
   await c.run(
-    `insert into social_actions (${COLS}) select ${col((r) => r.workspaceId)}, ${col((r) => r.seq)}::bigint, make_timestamptz(${col((r) => r.us)}::bigint),
+    `insert into social_actions (${INSERT_COLS}) select ${col((r) => r.workspaceId)}, ${col((r) => r.seq)}::bigint, make_timestamptz(${col((r) => r.us)}::bigint),
        ${col((r) => r.kind)}, ${col((r) => r.userId)}, ${col((r) => r.anonymousId)}, ${col((r) => r.otherUserId)}, ${col((r) => r.shareId)},
-       ${col((r) => r.parentShareId)}, ${col((r) => r.inviteId)}, ${col((r) => r.orderId)}, ${col((r) => r.amount)}::decimal(18,2)`,
+       ${col((r) => r.parentShareId)}, ${col((r) => r.inviteId)}, ${col((r) => r.orderId)}, ${col((r) => r.amount)}::decimal(18,2),
+       ${col((r) => (r.kind === 'share' ? r.shareId : null))}`,
     q.values, q.types,
   );
 }
