@@ -50,6 +50,7 @@ test('the rank list keeps the order and positions of a sorted array through inse
     assert.throws(() => list.removeAt(ref.length), /no position/);
   }
   assert.throws(() => new RankList(cmp, [], 0), /chunk size/);
+  assert.throws(() => new RankList(cmp, [], 1.5), /chunk size/);
 });
 
 test('an emptied rank list takes entries again', () => {

@@ -79,7 +79,7 @@ test('social actions: the row path of a short range writes the rows of the full 
     const long = await es.write((c) => refreshSocialActions(c, 0, ROW_PATH_MAX + 5000));
     assert.equal(long, null, 'a long range takes the statement');
     assert.deepEqual(await rows(), want, 'the long-range statement writes the same rows');
-    // Migration 13 on a store written before it (no share_def column, no index; rows): share_def filled from the rows.
+    // Migrations 13–14 on a store written before them (no share_def column, no index; rows): share_def filled from the rows.
     await es.write(async (c) => {
       await c.run('drop index if exists social_actions_share_def');
       await c.run('alter table social_actions drop column share_def');
@@ -89,7 +89,7 @@ test('social actions: the row path of a short range writes the rows of the full 
       for (const col of ['user_id', 'anonymous_id', 'share_id', 'parent_share_id']) await c.run(`create index if not exists sa_test_${col} on social_actions (${col})`);
     });
     await es.write((c) => c.run(`update es_meta set value = '12' where key = 'schema_version'`));
-    assert.deepEqual(await migrateEventStore(es), [13]);
+    assert.deepEqual(await migrateEventStore(es), [13, 14]);
     assert.deepEqual(await rows(), want, 'the migration sets share_def as the writes do');
     assert.equal((await es.read(`select 1 from duckdb_indexes() where index_name = 'social_actions_share_def'`)).length, 1);
   } finally {

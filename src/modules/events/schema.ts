@@ -193,27 +193,35 @@ const MIGRATIONS: Array<{ version: number; sql: string[] }> = [
     version: 13,
     sql: [
       `alter table social_actions add column if not exists share_def varchar`,
-      // The index before the update: DuckDB does not create an index over a transaction's own updates.
-      `create index if not exists social_actions_share_def on social_actions (share_def)`,
+      // Before the column is indexed: rows are updated in place (an indexed column's update deletes
+      // and re-inserts each row through every index of the table: minutes for a million rows).
       `update social_actions set share_def = share_id where kind = 'share'`,
     ],
   },
+  {
+    // Its own transaction: DuckDB does not create an index over a transaction's own updates.
+    version: 14,
+    sql: [`create index if not exists social_actions_share_def on social_actions (share_def)`],
+  },
 ];
 
+/** Applies the pending migrations, each in a transaction of its own with its version (so a stop between two keeps the first). */
 export async function migrateEventStore(db: EventStoreDb): Promise<number[]> {
-  return db.write(async (c) => {
+  const current = await db.write(async (c) => {
     await c.run(`create table if not exists es_meta (key varchar primary key, value varchar)`);
     const r = await c.runAndReadAll(`select value from es_meta where key = 'schema_version'`);
-    const current = Number((r.getRowObjectsJS()[0]?.value as string | undefined) ?? 0);
-    const applied: number[] = [];
-    for (const m of MIGRATIONS) {
-      if (m.version <= current) continue;
+    return Number((r.getRowObjectsJS()[0]?.value as string | undefined) ?? 0);
+  });
+  const applied: number[] = [];
+  for (const m of MIGRATIONS) {
+    if (m.version <= current) continue;
+    await db.write(async (c) => {
       for (const s of m.sql) await c.run(s);
       await c.run(`insert or replace into es_meta values ('schema_version', $1)`, [String(m.version)]);
-      applied.push(m.version);
-    }
-    return applied;
-  });
+    });
+    applied.push(m.version);
+  }
+  return applied;
 }
 
 export async function eventStoreSchemaVersion(db: EventStoreDb): Promise<number> {

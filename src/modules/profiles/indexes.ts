@@ -1,7 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 
 /**
- * The ART indexes the incremental pass reads through (event-store migrations 7–9 and 13: the same
+ * The ART indexes the incremental pass reads through (event-store migrations 7–9 and 14: the same
  * statements). A full recompute rewrites these tables: it drops their indexes in a transaction of
  * its own before (`dropAllTraitsIndexes`: maintaining them row by row over a million rows costs
  * several times a build, and an index present when the rewrite's transaction starts makes its

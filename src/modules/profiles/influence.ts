@@ -32,7 +32,8 @@ import type { SocialActionRow } from './social-actions.ts';
  * scoped pass CTEs of the rows they can need, found by index lookups (`upstreamSources`,
  * `countsSources`): the same
  * statements over fewer rows, so the same result. `sa`: social_actions; `shares`: the rows that
- * define shares (each share id present with all of its rows); `pi`: the identity mirror; `ie`: the graph.
+ * define shares (each share id present with all of its rows, or with all of its `share` rows);
+ * `pi`: the identity mirror; `ie`: the graph.
  */
 interface Sources { sa: string; shares: string; pi: string; ie: string; ctes: string[] }
 const TABLES: Sources = { sa: 'social_actions', shares: 'social_actions', pi: 'profile_identities', ie: 'influence_edges', ctes: [] };
@@ -543,14 +544,15 @@ function sourcesOf(p: Params, o: {
   userIds: Iterable<string>; anonIds: Iterable<string>; shareIds: Iterable<string>; defIds?: Iterable<string>; values: Iterable<string>; profiles: Iterable<string>; edgeProfiles: string[];
 }): Sources {
   const shareIds = [...new Set(o.shareIds)];
-  const by: Array<[string, Iterable<string>]> = [['user_id', o.userIds], ['anonymous_id', o.anonIds], ['share_id', shareIds]];
-  if (o.defIds) by.push(['share_def', o.defIds]);
-  const sa = lookups(p, 'sa', 'social_actions', '*', by);
-  const shares = sa.selects.filter((x) => x.endsWith(o.defIds ? 'sa_share_def' : 'sa_share_id'));
+  const sa = lookups(p, 'sa', 'social_actions', '*', [['user_id', o.userIds], ['anonymous_id', o.anonIds], ['share_id', shareIds]]);
+  // The share definitions: the rows of the share ids already looked up, or (defIds) a lookup of their `share` rows.
+  const defs = o.defIds ? lookups(p, 'sd', 'social_actions', '*', [['share_def', o.defIds]]) : null;
+  const shares = defs ? defs.selects : sa.selects.filter((x) => x.endsWith('sa_share_id'));
   const pim = lookups(p, 'pi', 'profile_identities', '*', [['value', o.values], ['profile_id', o.profiles]]);
   const none = (t: string) => `select * from ${t} limit 0`;
   const ctes = [
     ...sa.ctes,
+    ...(defs?.ctes ?? []),
     `sa_r as (${sa.selects.length ? sa.selects.join(' union ') : none('social_actions')})`,
     `sa_s as (${shares.length ? shares[0] : none('social_actions')})`,
     ...pim.ctes,

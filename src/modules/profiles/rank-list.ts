@@ -13,7 +13,7 @@ export class RankList<T> {
 
   /** `sorted`: the entries in `cmp` order (not checked). */
   constructor(private readonly cmp: (a: T, b: T) => number, sorted: readonly T[] = [], private readonly chunk = 1024) {
-    if (!(chunk >= 1)) throw new Error(`rank list: chunk size must be at least 1, got ${chunk}`);
+    if (!Number.isInteger(chunk) || chunk < 1) throw new Error(`rank list: chunk size must be a whole number of at least 1, got ${chunk}`);
     for (let i = 0; i < sorted.length; i += chunk) this.chunks.push(sorted.slice(i, i + chunk));
     this.n = sorted.length;
     this.reindex(0);
