@@ -261,11 +261,16 @@ test('console: RFM grid, lifecycle, User 360, segment builder with live count, s
     await page.getByTestId('segment-delete').click();
     await page.locator('.ant-popconfirm .ant-btn-primary').click();
     await page.getByTestId('page-segments').waitFor();
+    await waitFor('the cluster segment gone', 15_000, async () =>
+      (await api<{ segments: { id: string }[] }>('/api/v1/segments')).json.segments.some((s) => s.id === clusterSeg.id) ? undefined : true);
     await page.getByTestId('segments-auto').click();
     await page.getByTestId('auto-cluster').first().waitFor();
     await page.getByTestId('auto-delete').click();
     await page.getByTestId('auto-delete-ok').click();
-    await page.locator('.ant-message', { hasText: 'Model deleted' }).waitFor();
+    // On a timeout, the messages the page showed instead (one CI run under load saw none of this one).
+    await page.locator('.ant-message', { hasText: 'Model deleted' }).waitFor({ timeout: 30_000 }).catch(async (e: Error) => {
+      throw new Error(`${e.message}\nmessages shown: ${JSON.stringify(await page.locator('.ant-message').allInnerTexts())}`);
+    });
     assert.ok(!(await api<{ models: { id: string }[] }>('/api/v1/segments/auto')).json.models.some((m) => m.id === models[0]!.id), 'deleted');
 
     assert.deepEqual(h.pageErrors, [], `uncaught page errors: ${h.pageErrors.join('\n')}`);
