@@ -188,8 +188,7 @@ const MIGRATIONS: Array<{ version: number; sql: string[] }> = [
   {
     // A share's defining rows by ART index without its touches and orders (src/modules/profiles/
     // influence.ts upstreamSources: a big share has thousands of rows, its definition one):
-    // `share_def` is share_id on `share` rows, null elsewhere. The full recompute drops and
-    // recreates the index around its rebuild (src/modules/profiles/indexes.ts: the same statement).
+    // `share_def` is share_id on `share` rows, null elsewhere (social-actions.ts `withShareDef`).
     version: 13,
     sql: [
       `alter table social_actions add column if not exists share_def varchar`,
@@ -199,7 +198,8 @@ const MIGRATIONS: Array<{ version: number; sql: string[] }> = [
     ],
   },
   {
-    // Its own transaction: DuckDB does not create an index over a transaction's own updates.
+    // Its own transaction: DuckDB does not create an index over a transaction's own updates. The
+    // full recompute drops and recreates it around its rebuild (src/modules/profiles/indexes.ts).
     version: 14,
     sql: [`create index if not exists social_actions_share_def on social_actions (share_def)`],
   },

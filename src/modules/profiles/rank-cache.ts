@@ -10,8 +10,9 @@ import { RankList } from './rank-list.ts';
  *
  * The rank order of each of the four scores (R by rfm_recency_days, F by rfm_frequency, M by
  * rfm_monetary, the price band by typical_price, each then by PROFILE_ORDER) is kept in memory as
- * a sorted list per workspace (rank-list.ts: positions without moving the whole array), read from DuckDB (in DuckDB's own order) after a full rescoring.
- * When a pass recomputes the facts of a scope S, its rows are taken out of the arrays and put back
+ * a sorted list per workspace (rank-list.ts: positions without moving the whole list), read from
+ * DuckDB (in DuckDB's own order) after a full rescoring.
+ * When a pass recomputes the facts of a scope S, its rows are taken out of the lists and put back
  * with their new values (binary search), and only rows whose bin can have changed are looked at:
  * a row outside S moves by at most |S| ranks and each bin boundary (the last rank of bin k,
  * 1 + ⌊k(n−1)/q⌋) by at most |S|, so a row can only change bin within 2|S| ranks of a boundary.

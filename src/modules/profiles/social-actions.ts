@@ -37,9 +37,9 @@ export const maySocialAction = (event: string | null, mentionsShare: boolean): b
 const p = (k: FieldName) => `nullif(e.${k}, '')`;
 const d = (k: FieldName) => `try_cast(e.${k} as double)`;
 const COLS = 'workspace_id, seq, ts, kind, user_id, anonymous_id, other_user_id, share_id, parent_share_id, invite_id, order_id, amount';
-/** The inserted columns: COLS and `share_def` (share_id on `share` rows: a share's definition by index; migration 13). */
+/** The inserted columns: COLS and `share_def` (share_id on `share` rows: a share's definition by index; migrations 13–14). */
 const INSERT_COLS = `${COLS}, share_def`;
-/** COLS rows with their share_def. */
+/** Rows of COLS with their share_def (every write path goes through it: the one definition of the column). */
 const withShareDef = (sql: string) => `select *, case when kind = 'share' then share_id end from (${sql}) x(${COLS})`;
 
 /**
@@ -183,10 +183,9 @@ async function insertActions(c: DuckDBConnection, rows: SocialActionRow[]): Prom
   const q = new Params();
   const col = (f: (r: SocialActionRow) => string | number | null) => `unnest(${q.list(rows.map((r) => { const v = f(r); return v === null ? null : String(v); }))})`;
   await c.run(
-    `insert into social_actions (${INSERT_COLS}) select ${col((r) => r.workspaceId)}, ${col((r) => r.seq)}::bigint, make_timestamptz(${col((r) => r.us)}::bigint),
+    `insert into social_actions (${INSERT_COLS}) ${withShareDef(`select ${col((r) => r.workspaceId)}, ${col((r) => r.seq)}::bigint, make_timestamptz(${col((r) => r.us)}::bigint),
        ${col((r) => r.kind)}, ${col((r) => r.userId)}, ${col((r) => r.anonymousId)}, ${col((r) => r.otherUserId)}, ${col((r) => r.shareId)},
-       ${col((r) => r.parentShareId)}, ${col((r) => r.inviteId)}, ${col((r) => r.orderId)}, ${col((r) => r.amount)}::decimal(18,2),
-       ${col((r) => (r.kind === 'share' ? r.shareId : null))}`,
+       ${col((r) => r.parentShareId)}, ${col((r) => r.inviteId)}, ${col((r) => r.orderId)}, ${col((r) => r.amount)}::decimal(18,2)`)}`,
     q.values, q.types,
   );
 }
