@@ -157,11 +157,11 @@ async function main() {
   const centralityMs = performance.now() - tc;
   log(`influence refresh: ${refreshed} refresh(es), ${fmt(centralityMs, 0)} ms; phases ${JSON.stringify(Object.fromEntries(Object.entries(centrality).map(([k, v]) => [k, Math.round(v)])))}`);
 
-  await es.write((c) => c.run('create or replace table bench_after_incremental as select * from computed_traits where workspace_id = $1', [WS]));
+  await es.write((c) => c.run('create or replace table bench_after_incremental as select * exclude (fold_state) from computed_traits where workspace_id = $1', [WS]));
   const full2 = await fullRecompute(op, es, asOf, 'second: after the passes, churn model reused');
   const diff = await es.read<{ a: number; b: number }>(
-    `select (select count(*) from (select * from bench_after_incremental except all select * from computed_traits where workspace_id = $1))::integer as a,
-            (select count(*) from (select * from computed_traits where workspace_id = $1 except all select * from bench_after_incremental))::integer as b`, [WS]);
+    `select (select count(*) from (select * from bench_after_incremental except all select * exclude (fold_state) from computed_traits where workspace_id = $1))::integer as a,
+            (select count(*) from (select * exclude (fold_state) from computed_traits where workspace_id = $1 except all select * from bench_after_incremental))::integer as b`, [WS]);
   const exact = diff[0]!.a === 0 && diff[0]!.b === 0;
   log(`incremental == full: ${exact ? 'yes, every row' : `NO: ${diff[0]!.a} / ${diff[0]!.b} rows differ`}`);
 

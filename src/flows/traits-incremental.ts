@@ -198,14 +198,17 @@ async function updateWorkspace(
     await es.write(async (c) => {
       conn = c;
       if (hooks?.before) await hooks.before(c);
-      const mirrorChanged = await replaceMirrorRows(c, ws, scope, rows, same ? mirrored : undefined);
+      const { changed: mirrorChanged, moved } = await replaceMirrorRows(c, ws, scope, rows, same ? mirrored : undefined);
       mark('mirror');
       // The influence step only when the pass can have changed an influence trait (influence.ts); a
       // range without an event that can give a social action has none to look for.
       const influence = mirrorChanged || un.profiles.length || range === null
         ? 'all' : range.social ? await influenceChanges(c, ws, run.asOf, range.after, range.upTo, rows, range.actions) : 'none';
       mark('influence check');
-      await recomputeProfiles(c, ws, scope, run.asOf, run.settings, model, { influence, mark, mirror: rows });
+      // The pass's events fold into the stored states of the profiles whose identifiers stayed (facts-scope.ts).
+      const unmerged = new Set(un.profiles);
+      const fold = range ? { after: range.after, upTo: range.upTo, stable: new Set(scope.filter((p) => !moved.has(p) && !unmerged.has(p))) } : undefined;
+      await recomputeProfiles(c, ws, scope, run.asOf, run.settings, model, { influence, mark, mirror: rows, fold });
       if (un.latest && un.latest !== run.mergesCheckedAt) await setMergesChecked(c, ws, un.latest);
       if (hooks) {
         await hooks.after(c);

@@ -90,7 +90,9 @@ after(async () => {
 });
 
 const snapshot = async () => ({
-  traits: await t.engine.es.read(`select * from computed_traits where workspace_id = $1 order by profile_id`, [WS]),
+  // The fold states are compared apart (sameFold): the same state, written by DuckDB's to_json or by JSON.stringify.
+  traits: await t.engine.es.read(`select * exclude (fold_state) from computed_traits where workspace_id = $1 order by profile_id`, [WS]),
+  folds: await t.engine.es.read<{ profile_id: string; fold_state: string | null }>(`select profile_id, fold_state from computed_traits where workspace_id = $1 order by profile_id`, [WS]),
   history: await t.engine.es.read(`select profile_id, day::varchar as day, stage, prev_stage from lifecycle_history where workspace_id = $1 order by 1, 2`, [WS]),
 });
 
@@ -142,4 +144,31 @@ test('every profile recomputed through the JS facts equals the facts query, colu
   assert.equal(js.traits.length, full.traits.length);
   for (let i = 0; i < full.traits.length; i++) assert.deepEqual(js.traits[i], full.traits[i], `profile ${String(full.traits[i]!.profile_id)}`);
   assert.deepEqual(js.history, full.history);
+  // The fold states: the full recompute's (SQL) and the JS path's describe the same facts.
+  let withOrders = 0;
+  for (let i = 0; i < full.folds.length; i++) {
+    const [a, b] = [js.folds[i]!, full.folds[i]!];
+    assert.ok(a.fold_state && b.fold_state, `profile ${b.profile_id} has a fold state`);
+    sameFold(JSON.parse(a.fold_state) as FoldJson, JSON.parse(b.fold_state) as FoldJson, b.profile_id);
+    if ((JSON.parse(b.fold_state) as FoldJson).o) withOrders++;
+  }
+  assert.ok(withOrders > 100);
 });
+
+interface FoldJson {
+  v: number; k: string; s: number | null; a: number[] | null; c: Array<{ n: string; s: number }> | null; b: Array<{ n: string; s: number }> | null;
+  o: Array<{ k: string; u: number; t: number; r: number; c: boolean; p: number[] | null }> | null; x: string[] | null;
+}
+
+/** Two fold states of one profile: equal but for the order of their lists and the last bits of the interest sums (added in another order). */
+function sameFold(a: FoldJson, b: FoldJson, pid: string) {
+  assert.deepEqual([a.v, a.k, a.s, a.a], [b.v, b.k, b.s, b.a], pid);
+  for (const kind of ['c', 'b'] as const) {
+    const [x, y] = [a[kind] ?? [], b[kind] ?? []].map((l) => [...l].sort((p, q) => (p.n < q.n ? -1 : p.n > q.n ? 1 : 0)));
+    assert.deepEqual(x!.map((e) => e.n), y!.map((e) => e.n), `${pid} ${kind}`);
+    x!.forEach((e, i) => assert.ok(Math.abs(e.s - y![i]!.s) <= 1e-12 * Math.abs(e.s), `${pid} ${kind} ${e.n}: ${e.s} vs ${y![i]!.s}`));
+  }
+  const orders = (f: FoldJson) => (f.o ?? []).map((o) => ({ ...o, p: [...(o.p ?? [])].sort((p, q) => p - q) })).sort((p, q) => (p.k < q.k ? -1 : 1));
+  assert.deepEqual(orders(a), orders(b), `${pid} orders`);
+  assert.deepEqual([...(a.x ?? [])].sort(), [...(b.x ?? [])].sort(), `${pid} adjusted order ids`);
+}

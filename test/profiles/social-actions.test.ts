@@ -89,7 +89,8 @@ test('social actions: the row path of a short range writes the rows of the full 
       for (const col of ['user_id', 'anonymous_id', 'share_id', 'parent_share_id']) await c.run(`create index if not exists sa_test_${col} on social_actions (${col})`);
     });
     await es.write((c) => c.run(`update es_meta set value = '12' where key = 'schema_version'`));
-    assert.deepEqual(await migrateEventStore(es), [13, 14]);
+    // (15 and later re-run harmlessly: `if not exists`.)
+    assert.deepEqual((await migrateEventStore(es)).slice(0, 2), [13, 14]);
     assert.deepEqual(await rows(), want, 'the migration sets share_def as the writes do');
     assert.equal((await es.read(`select 1 from duckdb_indexes() where index_name = 'social_actions_share_def'`)).length, 1);
   } finally {

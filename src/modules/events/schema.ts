@@ -203,6 +203,13 @@ const MIGRATIONS: Array<{ version: number; sql: string[] }> = [
     version: 14,
     sql: [`create index if not exists social_actions_share_def on social_actions (share_def)`],
   },
+  {
+    // A profile's fold state (src/modules/profiles/facts.ts foldCtes): what an incremental pass adds
+    // a profile's new events to instead of reading all its events. Internal: not a trait (reads of
+    // the traits leave it out); a row without one (written before this column) is read whole.
+    version: 15,
+    sql: [`alter table computed_traits add column if not exists fold_state varchar`],
+  },
 ];
 
 /** Applies the pending migrations, each in a transaction of its own with its version (so a stop between two keeps the first). */

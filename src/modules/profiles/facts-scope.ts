@@ -4,7 +4,7 @@ import { MAX_ORDER_AMOUNT } from '../ingest/index.ts';
 import { Params } from './params.ts';
 import { CHURN_FEATURES, churnSql, type ChurnModel } from './churn.ts';
 import { cmpUtf8 } from './collation.ts';
-import { SOCIAL_EVENTS, anonymousProbe, scopeLookups, type FactsQuery, type Scope } from './facts.ts';
+import { SOCIAL_EVENTS, anonymousProbe, foldKey, rangeLookup, scopeLookups, type FactsQuery, type Scope } from './facts.ts';
 import { stageHistory, type StageChange } from './lifecycle.ts';
 
 /**
@@ -50,6 +50,10 @@ export interface ProfileAggregates {
   price: { median: number; p25: number; p75: number } | null;
   interests: Array<{ kind: 'category' | 'brand'; name: string; share: number }>;
   history: StageChange[];
+  /** The fold state to store with the row (facts.ts `foldCtes`), null when it cannot be kept. */
+  fold: string | null;
+  /** False when the history is the stored one (a fold without a new order): its rows need no rewrite. */
+  historyChanged: boolean;
 }
 
 /** `round(x, 2)` of DuckDB (std::round: half away from zero; non-finite results give x back). */
@@ -77,12 +81,24 @@ export function quantileCont(sorted: readonly number[], q: number): number {
   return lo + (hi - lo) * (rn - f);
 }
 
+/** A new pass's events for the profiles' fold states (facts.ts `foldCtes`): `states` as stored (the row's fold_state before the pass). */
+export interface FoldInput { states: Map<string, string | null>; after: number; upTo: number; stable: Set<string> }
+
+/** How many profiles the last scopeAggregates calls computed from a fold state, and from their events (tests, bench). */
+export const foldStats = { folded: 0, read: 0 };
+
 /**
  * Reads the scope's events (a user-id lookup; an anonymous-id probe, and the anonymous-id lookup when
  * the probe finds events without a scope user id; the profiles of other user ids on them)
  * and computes the aggregates of its profiles. `scope.mirror` must hold the profiles' mirror rows.
+ *
+ * With `fold` (an incremental pass whose identities did not move), profiles whose stored fold state
+ * has this run's key take the pass's events of their own instead (one read of the seq range, not
+ * of their whole history): folded into the state, they give the same aggregates (`foldNew` says
+ * when they cannot: a refund or cancellation, which change what earlier events count for; then the
+ * whole scope is read as without `fold`).
  */
-export async function scopeAggregates(c: DuckDBConnection, q: FactsQuery & { scope: Scope }): Promise<ProfileAggregates[]> {
+export async function scopeAggregates(c: DuckDBConnection, q: FactsQuery & { scope: Scope }, fold?: FoldInput): Promise<ProfileAggregates[]> {
   const scope = q.scope;
   // base: one row per profile with mirror rows; its user / anonymous id is the least of each kind.
   const owner = new Map<string, string>();
@@ -90,37 +106,68 @@ export async function scopeAggregates(c: DuckDBConnection, q: FactsQuery & { sco
   for (const r of scope.mirror) {
     owner.set(`${r.kind}\u0001${r.value}`, r.profileId);
     let x = out.get(r.profileId);
-    if (!x) out.set(r.profileId, (x = { agg: { profileId: r.profileId, userId: null, anonymousId: null, act: null, orders: null, gaps: null, price: null, interests: [], history: [] }, evs: [] }));
+    if (!x) out.set(r.profileId, (x = { agg: { profileId: r.profileId, userId: null, anonymousId: null, act: null, orders: null, gaps: null, price: null, interests: [], history: [], fold: null, historyChanged: true }, evs: [] }));
     const k = r.kind === 'user_id' ? 'userId' : r.kind === 'anonymous_id' ? 'anonymousId' : null;
     if (k && (x.agg[k] === null || cmpUtf8(r.value, x.agg[k]!) < 0)) x.agg[k] = r.value;
   }
   const cutoffMs = Date.parse(q.asOf + 'T00:00:00Z') + DAY;
   const cutoffUs = cutoffMs * 1000;
-  // The scope's events (facts.ts scopeLookups: one plain index lookup per id kind), in seq order.
-  const rows: unknown[][] = [];
-  const scopeUsers = new Set(scope.userIds);
-  // The anonymous ids' events are read only when some carry none of the scope's user ids (anonymousProbe).
-  const probe = scope.userIds.length ? anonymousProbe(scope) : null;
-  let anonNeeded = true;
-  if (probe) {
-    const r = await c.runAndReadAll(probe.sql, probe.params.values, probe.params.types);
-    anonNeeded = ((r.getColumnsJS()[1] ?? []) as Array<string | null>).some((u) => u === null || !scopeUsers.has(u));
+  const win = q.settings.rfm.windowDays;
+  const ctx: Ctx = {
+    at30: (cutoffMs - 30 * DAY) * 1000, at60: (cutoffMs - 60 * DAY) * 1000, at90: (cutoffMs - 90 * DAY) * 1000,
+    winStart: win === null ? -Infinity : (cutoffMs - win * DAY) * 1000, end: Math.round(Date.parse(q.asOf + 'T00:00:00Z') / DAY),
+  };
+  // The fold states of this run of the profiles whose identifiers stayed (the others are read whole).
+  const folds = new Map<string, Fold>();
+  if (fold) {
+    const key = foldKey(q);
+    for (const pid of out.keys()) {
+      const f = fold.stable.has(pid) ? parseFold(fold.states.get(pid) ?? null, key) : null;
+      if (f) folds.set(pid, f);
+    }
   }
-  for (const l of scopeLookups(scope, cutoffMs, q.settings.interests.halfLifeDays)) {
-    if (l.kind === 'anonymous_id' && !anonNeeded) continue;
+  // Rows with the profiles they are read for: a row counts only for the profile it is read for
+  // (an event of the range is also among a read profile's events when it carries ids of both).
+  const rows: Array<{ row: unknown[]; folded: boolean }> = [];
+  if (folds.size) {
+    // The range's events of the folded profiles' ids (what the lookups below would find of the range).
+    const ids = new Set(scope.mirror.filter((r) => folds.has(r.profileId)).map((r) => `${r.kind}\u0001${r.value}`));
+    const l = rangeLookup(fold!.after, fold!.upTo, cutoffMs, q.settings.interests.halfLifeDays);
     const r = await c.runAndReadAll(l.sql, l.params.values, l.params.types);
     for (const row of r.getRowsJS()) {
       if (row[6] !== q.ws || Number(row[2]) >= cutoffUs) continue;
-      if (l.kind === 'anonymous_id' && row[4] !== null && scopeUsers.has(row[4] as string)) continue;
-      rows.push(row);
+      const u = row[4] as string | null;
+      const a = row[5] as string | null;
+      if ((u !== null && ids.has(`user_id\u0001${u}`)) || (a !== null && ids.has(`anonymous_id\u0001${a}`))) rows.push({ row, folded: true });
     }
   }
-  rows.sort((a, b) => Number(a[0]) - Number(b[0]));
+  const read = folds.size ? scopeOfRows(scope, scope.mirror.filter((r) => !folds.has(r.profileId))) : scope;
+  if (read.profiles.length) {
+    // The scope's events (facts.ts scopeLookups: one plain index lookup per id kind).
+    // The anonymous ids' events are read only when some carry none of the scope's user ids (anonymousProbe).
+    const readUsers = new Set(read.userIds);
+    const probe = read.userIds.length ? anonymousProbe(read) : null;
+    let anonNeeded = true;
+    if (probe) {
+      const r = await c.runAndReadAll(probe.sql, probe.params.values, probe.params.types);
+      anonNeeded = ((r.getColumnsJS()[1] ?? []) as Array<string | null>).some((u) => u === null || !readUsers.has(u));
+    }
+    for (const l of scopeLookups(read, cutoffMs, q.settings.interests.halfLifeDays)) {
+      if (l.kind === 'anonymous_id' && !anonNeeded) continue;
+      const r = await c.runAndReadAll(l.sql, l.params.values, l.params.types);
+      for (const row of r.getRowsJS()) {
+        if (row[6] !== q.ws || Number(row[2]) >= cutoffUs) continue;
+        if (l.kind === 'anonymous_id' && row[4] !== null && readUsers.has(row[4] as string)) continue;
+        rows.push({ row, folded: false });
+      }
+    }
+  }
+  // In seq order.
+  rows.sort((a, b) => Number(a.row[0]) - Number(b.row[0]));
   if (rows.length) {
-    const userIds = rows.map((r) => r[4] as string | null);
     // An event's profile is its userId's, else its anonymousId's (facts.ts `evs`): the scope's
     // anonymous events that carry a user id the mirror knows belong to that (other) profile.
-    const others = [...new Set(userIds.filter((u): u is string => u !== null && !owner.has(`user_id\u0001${u}`)))];
+    const others = [...new Set(rows.map((r) => r.row[4] as string | null).filter((u): u is string => u !== null && !owner.has(`user_id\u0001${u}`)))];
     const known = new Set<string>();
     if (others.length) {
       const o = new Params();
@@ -130,7 +177,7 @@ export async function scopeAggregates(c: DuckDBConnection, q: FactsQuery & { sco
       }
     }
     const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
-    for (const row of rows) {
+    for (const { row, folded } of rows) {
       const u = row[4] as string | null;
       const a = row[5] as string | null;
       let pid: string | undefined;
@@ -138,7 +185,7 @@ export async function scopeAggregates(c: DuckDBConnection, q: FactsQuery & { sco
       if (pid === undefined && u !== null && known.has(u)) continue;
       if (pid === undefined && a !== null) pid = owner.get(`anonymous_id\u0001${a}`);
       const x = pid === undefined ? undefined : out.get(pid);
-      if (!x) continue;
+      if (!x || folds.has(pid!) !== folded) continue;
       x.evs.push({
         seq: Number(row[0]), event: row[1] as string, us: Number(row[2]), messageId: row[3] as string,
         orderId: row[7] as string | null, total: num(row[8]), revenue: num(row[9]), coupon: row[10] as string | null,
@@ -147,28 +194,160 @@ export async function scopeAggregates(c: DuckDBConnection, q: FactsQuery & { sco
       });
     }
   }
-  const win = q.settings.rfm.windowDays;
-  const ctx = {
-    at30: (cutoffMs - 30 * DAY) * 1000, at60: (cutoffMs - 60 * DAY) * 1000, at90: (cutoffMs - 90 * DAY) * 1000,
-    winStart: win === null ? -Infinity : (cutoffMs - win * DAY) * 1000, end: Math.round(Date.parse(q.asOf + 'T00:00:00Z') / DAY),
-  };
-  return [...out.values()].map(({ agg, evs }) => aggregate(agg, evs, ctx, q.settings.lifecycle));
+  const accs = new Map<string, Acc>();
+  const unfoldable: string[] = [];
+  for (const [pid, f] of folds) {
+    const acc = foldNew(accOfFold(f), out.get(pid)!.evs.filter((e) => e.seq > (f.s ?? 0)), ctx);
+    if (acc) accs.set(pid, acc);
+    else unfoldable.push(pid);
+  }
+  // A refund or cancellation among a profile's new events: the scope again, that profile read whole.
+  if (unfoldable.length) return scopeAggregates(c, q, { ...fold!, stable: new Set([...fold!.stable].filter((p) => !unfoldable.includes(p))) });
+  foldStats.folded += accs.size;
+  foldStats.read += out.size - accs.size;
+  return [...out.values()].map(({ agg, evs }) => {
+    const acc = accs.get(agg.profileId);
+    if (!acc) return finish(agg, accOfEvents(evs, ctx), ctx, q);
+    // The purchase days, hence the history, change only with a new order.
+    agg.historyChanged = acc.newOrders > 0;
+    return finish(agg, acc, ctx, q);
+  });
+}
+
+/** The scope of some of a scope's mirror rows (its profiles, user and anonymous ids). */
+function scopeOfRows(scope: Scope, mirror: Scope['mirror']): Scope {
+  const kind = (k: string) => [...new Set(mirror.filter((r) => r.kind === k).map((r) => r.value))];
+  return { profiles: [...new Set(mirror.map((r) => r.profileId))], userIds: kind('user_id'), anonymousIds: kind('anonymous_id'), mirror };
 }
 
 interface Ctx { at30: number; at60: number; at90: number; winStart: number; end: number }
 
-function aggregate(agg: ProfileAggregates, evs: Ev[], x: Ctx, windows: FactsQuery['settings']['lifecycle']): ProfileAggregates {
-  if (!evs.length) return agg;
-  // act
-  let d30 = 0, prev30 = 0, social90 = 0, firstUs = Infinity, lastUs = -Infinity;
-  for (const e of evs) {
-    if (e.us < firstUs) firstUs = e.us;
-    if (e.us > lastUs) lastUs = e.us;
-    if (e.us >= x.at30) d30++;
-    else if (e.us >= x.at60) prev30++;
-    if (e.us >= x.at90 && SOCIAL.has(e.event)) social90++;
+/** An order as the aggregates use it (the facts query's `ord`): amounts in cents. */
+interface OrdRow { k: string; us: number; total: number; refund: number; coupon: boolean; prices: number[] }
+
+/**
+ * A profile's facts before the final columns: what the fold state holds (facts.ts `foldCtes`).
+ * `sums`: interest sums by kind and name, the lines of `ords` included; `adjIds`: order ids with a
+ * refund or cancellation; `seq`: the last event in it; `newOrders`: orders added by a fold.
+ */
+interface Acc {
+  act: NonNullable<ProfileAggregates['act']> | null;
+  sums: Map<string, { kind: 'category' | 'brand'; name: string; sum: number }>;
+  ords: OrdRow[];
+  adjIds: Set<string>;
+  seq: number | null;
+  newOrders: number;
+}
+
+/** The stored fold state (JSON: the full recompute's to_json, or `foldText`). */
+interface Fold {
+  v: 1; k: string; s: number | null; a: number[] | null;
+  c: Array<{ n: string; s: number }> | null; b: Array<{ n: string; s: number }> | null;
+  o: Array<{ k: string; u: number; t: number; r: number; c: boolean; p: number[] | null }> | null; x: string[] | null;
+}
+
+/** A stored fold state when it is one of this key (else null: the profile's events are read). */
+function parseFold(text: string | null, key: string): Fold | null {
+  if (!text) return null;
+  try {
+    const f = JSON.parse(text) as Fold;
+    return f.v === 1 && f.k === key ? f : null;
+  } catch {
+    return null; // e.g. a NaN to_json wrote: read the events instead
   }
-  agg.act = { total: evs.length, firstUs, lastUs, d30, prev30, social90 };
+}
+
+function accOfFold(f: Fold): Acc {
+  const sums: Acc['sums'] = new Map();
+  for (const [kind, list] of [['category', f.c], ['brand', f.b]] as const) {
+    for (const x of list ?? []) sums.set(`${kind}\u0001${x.n}`, { kind, name: x.n, sum: x.s });
+  }
+  const a = f.a;
+  return {
+    act: a ? { total: a[0]!, firstUs: a[1]!, lastUs: a[2]!, d30: a[3]!, prev30: a[4]!, social90: a[5]! } : null,
+    sums,
+    ords: (f.o ?? []).map((o) => ({ k: o.k, us: o.u, total: o.t, refund: o.r, coupon: o.c, prices: o.p ?? [] })),
+    adjIds: new Set(f.x ?? []),
+    seq: f.s,
+    newOrders: 0,
+  };
+}
+
+/** The fold state of an Acc; null when a value would not survive JSON (a non-finite sum or price, a −0 price). */
+function foldText(acc: Acc, key: string): string | null {
+  const c: Array<{ n: string; s: number }> = [];
+  const b: Array<{ n: string; s: number }> = [];
+  for (const t of acc.sums.values()) {
+    if (!Number.isFinite(t.sum)) return null;
+    (t.kind === 'category' ? c : b).push({ n: t.name, s: t.sum });
+  }
+  for (const o of acc.ords) if (o.prices.some((p) => !Number.isFinite(p) || Object.is(p, -0))) return null;
+  const a = acc.act;
+  const f: Fold = {
+    v: 1, k: key, s: acc.seq, a: a ? [a.total, a.firstUs, a.lastUs, a.d30, a.prev30, a.social90] : null,
+    c: c.length ? c : null, b: b.length ? b : null,
+    o: acc.ords.length ? acc.ords.map((o) => ({ k: o.k, u: o.us, t: o.total, r: o.refund, c: o.coupon, p: o.prices.length ? o.prices : null })) : null,
+    x: acc.adjIds.size ? [...acc.adjIds] : null,
+  };
+  return JSON.stringify(f);
+}
+
+/** Adds an event to the activity counts (the facts query's `act`). */
+function countEvent(acc: Acc, e: Ev, x: Ctx) {
+  const a = (acc.act ??= { total: 0, firstUs: Infinity, lastUs: -Infinity, d30: 0, prev30: 0, social90: 0 });
+  a.total++;
+  if (e.us < a.firstUs) a.firstUs = e.us;
+  if (e.us > a.lastUs) a.lastUs = e.us;
+  if (e.us >= x.at30) a.d30++;
+  else if (e.us >= x.at60) a.prev30++;
+  if (e.us >= x.at90 && SOCIAL.has(e.event)) a.social90++;
+  if (acc.seq === null || e.seq > acc.seq) acc.seq = e.seq;
+}
+
+/**
+ * An interest touch. A touch whose decay underflowed to 0 is no interest (facts.ts topCte's input
+ * drops it too): were every touch of a kind 0, the shares would be 0 / 0.
+ */
+function touch(acc: Acc, kind: 'category' | 'brand', name: string | null, w: number) {
+  if (name === null || name === '' || !(w > 0)) return;
+  const k = `${kind}\u0001${name}`;
+  const t = acc.sums.get(k);
+  if (t) t.sum += w;
+  else acc.sums.set(k, { kind, name, sum: w });
+}
+
+function touchViewOrAdd(acc: Acc, e: Ev) {
+  if (e.event !== 'Product Viewed' && e.event !== 'Product Added') return;
+  const w = (e.event === 'Product Viewed' ? 1 : 3) * e.decay!;
+  touch(acc, 'category', e.category, w);
+  touch(acc, 'brand', e.brand, w);
+}
+
+/** An order (its first completion) with its refunds / cancellation (`a`), its lines touching the interests. */
+function addOrder(acc: Acc, e: Ev, a: { refunded: boolean; full: boolean; sum: number | null } | undefined) {
+  const lines = e.body ? orderLinesOf(JSON.parse(e.body) as Parameters<typeof orderLinesOf>[0]) : [];
+  let lsum: number | null = null;
+  for (const l of lines) lsum = (lsum ?? 0) + (l.price ?? 0) * l.quantity;
+  const total = cents(round2(e.total ?? e.revenue ?? amount(lsum) ?? 0));
+  let refund = 0;
+  if (a?.refunded) refund = a.full ? total : cents(Math.min(total / 100, Math.max(0, round2(a.sum ?? 0))));
+  const coupon = e.coupon !== null || (e.discount !== null && (e.discount > 0 || Number.isNaN(e.discount)));
+  const prices: number[] = [];
+  for (const l of lines) {
+    touch(acc, 'category', l.category, 5 * e.decay!);
+    touch(acc, 'brand', l.brand, 5 * e.decay!);
+    if (l.price !== null) prices.push(l.price);
+  }
+  acc.ords.push({ k: e.orderId ?? 'msg:' + e.messageId, us: e.us, total, refund, coupon, prices });
+}
+
+/** A profile's facts from all its events (seq order), as the facts query defines them. */
+function accOfEvents(evs: Ev[], x: Ctx): Acc {
+  const acc: Acc = { act: null, sums: new Map(), ords: [], adjIds: new Set(), seq: null, newOrders: 0 };
+  for (const e of evs) {
+    countEvent(acc, e, x);
+    touchViewOrAdd(acc, e);
+  }
   // o1: the first completion (by seq) of each order id (else of each message)
   const o1 = new Map<string, Ev>();
   for (const e of evs) {
@@ -190,38 +369,45 @@ function aggregate(agg: ProfileAggregates, evs: Ev[], x: Ctx, windows: FactsQuer
       else a.sum = (a.sum ?? 0) + amount;
     }
   }
-  interface Ord { e: Ev; day: number; total: number; refund: number; coupon: boolean; lines: ReturnType<typeof orderLinesOf> }
-  const ord: Ord[] = [];
+  for (const id of adj.keys()) acc.adjIds.add(id);
   for (const e of o1.values()) {
     const a = e.orderId === null ? undefined : adj.get(e.orderId);
-    if (a?.cancelled) continue;
-    const lines = e.body ? orderLinesOf(JSON.parse(e.body) as Parameters<typeof orderLinesOf>[0]) : [];
-    let lsum: number | null = null;
-    for (const l of lines) lsum = (lsum ?? 0) + (l.price ?? 0) * l.quantity;
-    const total = cents(round2(e.total ?? e.revenue ?? amount(lsum) ?? 0));
-    let refund = 0;
-    if (a?.refunded) refund = a.full ? total : cents(Math.min(total / 100, Math.max(0, round2(a.sum ?? 0))));
-    const coupon = e.coupon !== null || (e.discount !== null && (e.discount > 0 || Number.isNaN(e.discount)));
-    ord.push({ e, day: Math.floor(e.us / 1000 / DAY), total, refund, coupon, lines });
+    if (!a?.cancelled) addOrder(acc, e, a);
   }
-  const interests = new Map<string, { kind: 'category' | 'brand'; name: string; sum: number }>();
-  // A touch whose decay underflowed to 0 is no interest (facts.ts topCte's input drops it too): were
-  // every touch of a kind 0, the shares would be 0 / 0.
-  const touch = (kind: 'category' | 'brand', name: string | null, w: number) => {
-    if (name === null || name === '' || !(w > 0)) return;
-    const k = `${kind}\u0001${name}`;
-    const t = interests.get(k);
-    if (t) t.sum += w;
-    else interests.set(k, { kind, name, sum: w });
-  };
+  return acc;
+}
+
+/**
+ * A fold state with a profile's new events (seq order, all after the state's): null when they
+ * cannot be folded in — a refund or cancellation (it changes an earlier order), or a completion of
+ * an order id that has one. A completion of an order key already counted is a repeat (the first wins).
+ */
+function foldNew(acc: Acc, evs: Ev[], x: Ctx): Acc | null {
   for (const e of evs) {
-    if (e.event !== 'Product Viewed' && e.event !== 'Product Added') continue;
-    const w = (e.event === 'Product Viewed' ? 1 : 3) * e.decay!;
-    touch('category', e.category, w);
-    touch('brand', e.brand, w);
+    if (e.event === 'Order Refunded' || e.event === 'Order Cancelled') return null;
+    if (e.event === 'Order Completed' && e.orderId !== null && acc.adjIds.has(e.orderId)) return null;
   }
+  const keys = new Set(acc.ords.map((o) => o.k));
+  for (const e of evs) {
+    countEvent(acc, e, x);
+    touchViewOrAdd(acc, e);
+    if (e.event !== 'Order Completed') continue;
+    const key = e.orderId ?? 'msg:' + e.messageId;
+    if (keys.has(key)) continue;
+    keys.add(key);
+    addOrder(acc, e, undefined);
+    acc.newOrders++;
+  }
+  return acc;
+}
+
+/** The aggregates of a profile's facts (the facts query's `act`, `oagg`, `gagg`, `price`, interest shares), its lifecycle history and fold state. */
+function finish(agg: ProfileAggregates, acc: Acc, x: Ctx, q: FactsQuery): ProfileAggregates {
+  agg.act = acc.act;
+  agg.fold = foldText(acc, foldKey(q));
+  const ord = acc.ords;
   if (ord.length) {
-    const days = [...new Set(ord.map((o) => o.day))].sort((a, b) => a - b);
+    const days = [...new Set(ord.map((o) => Math.floor(o.us / 1000 / DAY)))].sort((a, b) => a - b);
     let gmv = 0, refunded = 0, refundedOrders = 0, couponOrders = 0, oFirst = Infinity, oLast = -Infinity;
     let rfmN = 0, rfmMonetary: number | null = null, rfmLastDay: number | null = null;
     const prices: number[] = [];
@@ -230,18 +416,15 @@ function aggregate(agg: ProfileAggregates, evs: Ev[], x: Ctx, windows: FactsQuer
       refunded += o.refund;
       if (o.refund > 0) refundedOrders++;
       if (o.coupon) couponOrders++;
-      if (o.e.us < oFirst) oFirst = o.e.us;
-      if (o.e.us > oLast) oLast = o.e.us;
-      if (o.e.us >= x.winStart) {
+      if (o.us < oFirst) oFirst = o.us;
+      if (o.us > oLast) oLast = o.us;
+      if (o.us >= x.winStart) {
+        const day = Math.floor(o.us / 1000 / DAY);
         rfmN++;
         rfmMonetary = (rfmMonetary ?? 0) + o.total - o.refund;
-        if (rfmLastDay === null || o.day > rfmLastDay) rfmLastDay = o.day;
+        if (rfmLastDay === null || day > rfmLastDay) rfmLastDay = day;
       }
-      for (const l of o.lines) {
-        touch('category', l.category, 5 * o.e.decay!);
-        touch('brand', l.brand, 5 * o.e.decay!);
-        if (l.price !== null) prices.push(l.price);
-      }
+      for (const p of o.prices) prices.push(p);
     }
     agg.orders = {
       n: ord.length, gmv, refunded, refundedOrders, couponOrders, firstUs: oFirst, lastUs: oLast, purchaseDays: days.length,
@@ -253,11 +436,11 @@ function aggregate(agg: ProfileAggregates, evs: Ev[], x: Ctx, windows: FactsQuer
     }
     const gaps = days.slice(1).map((d, i) => d - days[i]!).sort((a, b) => a - b);
     if (gaps.length) agg.gaps = { median: quantileCont(gaps, 0.5), p25: quantileCont(gaps, 0.25), p75: quantileCont(gaps, 0.75) };
-    agg.history = stageHistory(days, x.end, windows);
+    agg.history = stageHistory(days, x.end, q.settings.lifecycle);
   }
   const totals = { category: 0, brand: 0 };
-  for (const t of interests.values()) totals[t.kind] += t.sum;
-  agg.interests = [...interests.values()].map((t) => ({ kind: t.kind, name: t.name, share: t.sum / totals[t.kind] }));
+  for (const t of acc.sums.values()) totals[t.kind] += t.sum;
+  agg.interests = [...acc.sums.values()].map((t) => ({ kind: t.kind, name: t.name, share: t.sum / totals[t.kind] }));
   return agg;
 }
 
@@ -351,6 +534,7 @@ export function traitRows(q: FactsQuery, aggs: ProfileAggregates[], carried: Kep
       ['rfm_recency_days', o && o.rfmLastDay !== null ? num(asOf - o.rfmLastDay) : null], ['rfm_frequency', num(o?.rfmN ?? 0)],
       ['rfm_monetary', o && o.rfmN > 0 ? dec(o.rfmMonetary) : null],
       ['lifecycle_stage', last?.stage ?? ((o?.n ?? 0) === 0 ? 'prospect' : null)], ['lifecycle_since', last?.day ?? null],
+      ['fold_state', a.fold],
     ]);
     for (const kept of carried) kept.cols.forEach(([k], i) => row.set(k, kept.rows.get(a.profileId)?.[i] ?? null));
     return row;

@@ -112,15 +112,27 @@ export function scopeLookups(scope: Scope, cutoffMs: number, halfLifeDays: numbe
   for (const [kind, ids] of [['user_id', scope.userIds], ['anonymous_id', scope.anonymousIds]] as const) {
     if (!ids.length) continue;
     const p = new Params();
-    const cutoff = `${p.add(iso(cutoffMs))}::timestamptz`;
-    const decay = `pow(0.5, (epoch(${cutoff}) - epoch(ts)) / 86400.0 / ${p.add(halfLifeDays)})`;
-    const sql = `select seq, event, epoch_us(ts) as us, message_id, user_id, anonymous_id, workspace_id,
-        nullif(props[1], ''), ${amountSql('try_cast(props[2] as double)')}, ${amountSql('try_cast(props[3] as double)')}, nullif(props[4], ''), try_cast(props[5] as double),
-        props[6], props[7], case when event in ('Product Viewed', 'Product Added', 'Order Completed') then ${decay} end, obody
-      from (select ${candColumns()}, e.workspace_id from events e where e.${kind} in ${p.inList([...ids])})`;
-    out.push({ kind, sql, params: p });
+    out.push({ kind, sql: lookupSql(p, cutoffMs, halfLifeDays, (q) => `e.${kind} in ${q.inList([...ids])}`), params: p });
   }
   return out;
+}
+
+/**
+ * The events of a seq range (an incremental pass's), with scopeLookups' columns: a fold state's new
+ * events (facts-scope.ts). A range at the log's end is a few row groups by zone map.
+ */
+export function rangeLookup(after: number, upTo: number, cutoffMs: number, halfLifeDays: number): { sql: string; params: Params } {
+  const p = new Params();
+  return { sql: lookupSql(p, cutoffMs, halfLifeDays, (q) => `e.seq > ${q.add(after)}::bigint and e.seq <= ${q.add(upTo)}::bigint`), params: p };
+}
+
+function lookupSql(p: Params, cutoffMs: number, halfLifeDays: number, where: (p: Params) => string): string {
+  const cutoff = `${p.add(iso(cutoffMs))}::timestamptz`;
+  const decay = `pow(0.5, (epoch(${cutoff}) - epoch(ts)) / 86400.0 / ${p.add(halfLifeDays)})`;
+  return `select seq, event, epoch_us(ts) as us, message_id, user_id, anonymous_id, workspace_id,
+      nullif(props[1], ''), ${amountSql('try_cast(props[2] as double)')}, ${amountSql('try_cast(props[3] as double)')}, nullif(props[4], ''), try_cast(props[5] as double),
+      props[6], props[7], case when event in ('Product Viewed', 'Product Added', 'Order Completed') then ${decay} end, obody
+    from (select ${candColumns()}, e.workspace_id from events e where ${where(p)})`;
 }
 
 /**
@@ -200,14 +212,14 @@ function aggregateParts(q: FactsQuery, mode: 'all' | 'features' | 'days', p: Par
         sum(coalesce(${amt('total')}, ${amt('revenue')})) filter (where ev = ${EV.refunded}) as refund_sum
       from evs where ev in (${EV.refunded}, ${EV.cancelled}) group by 1, 2)`,
     `ot as (
-      select o1.profile_id, o1.seq, o1.ts, ${day('o1.ts')} as day,
+      select o1.profile_id, o1.seq, o1.ts, ${day('o1.ts')} as day, coalesce(o1.order_id, 'msg:' || o1.message_id) as k,
         round(coalesce(o1.p_total, o1.p_revenue, lsum.s, 0), 2)::decimal(18,2) as total,
         (o1.coupon is not null or coalesce(o1.discount, 0) > 0) as used_coupon,
         coalesce(a.refunded, false) as refunded, a.full_refund, a.refund_sum
       from o1 left join lsum using (seq) left join adj a on a.profile_id = o1.profile_id and a.order_id = o1.order_id
       where not coalesce(a.cancelled, false))`,
     `ord as (
-      select profile_id, seq, ts, day, total, used_coupon,
+      select profile_id, seq, ts, day, k, total, used_coupon,
         case when not refunded then 0::decimal(18,2) when full_refund then total
              else least(total, greatest(0, round(coalesce(refund_sum, 0), 2)))::decimal(18,2) end as refund
       from ot)`,
@@ -233,16 +245,18 @@ function aggregateParts(q: FactsQuery, mode: 'all' | 'features' | 'days', p: Par
       select profile_id, count(*) as events_total, min(ts) as first_seen_at, max(ts) as last_seen_at,
         count(*) filter (where ts >= ${at(30)}) as events_30d,
         count(*) filter (where ts >= ${at(60)} and ts < ${at(30)}) as events_prev_30d,
-        count(*) filter (where ts >= ${at(90)} and ev = ${EV.social}) as social_90d
+        count(*) filter (where ts >= ${at(90)} and ev = ${EV.social}) as social_90d, max(seq) as max_seq
       from evs group by profile_id)`,
   );
   const all = mode === 'all';
   if (all) {
     const halfLife = p.add(q.settings.interests.halfLifeDays);
     const decay = `pow(0.5, (epoch(${cutoff}) - epoch(ts)) / 86400.0 / ${halfLife})`;
+    // The interest sums by profile and name (`isum_<col>`): the top five (topCte) and, whole, the fold state.
+    const sums = (col: 'category' | 'brand') =>
+      `isum_${col} as (select profile_id, ${col}, sum(x) as s from touch where ${col} is not null and ${col} <> '' and x > 0 group by profile_id, ${col})`;
     const top = (col: 'category' | 'brand', out: string) => topCte(col, out,
-      `select profile_id, ${col}, round(sum(x) / sum(sum(x)) over (partition by profile_id), 4) as wt
-       from touch where ${col} is not null and ${col} <> '' and x > 0 group by profile_id, ${col}`);
+      `select profile_id, ${col}, round(s / sum(s) over (partition by profile_id), 4) as wt from isum_${col}`);
     ctes.push(
       `touch as (
         select profile_id, ${prop('category')} as category, ${prop('brand')} as brand,
@@ -251,6 +265,8 @@ function aggregateParts(q: FactsQuery, mode: 'all' | 'features' | 'days', p: Par
         union all
         select o.profile_id, l.category, l.brand, 5.0 * ${decay.replace('epoch(ts)', 'epoch(o.ts)')} as x
         from ln l join ord o using (seq))`,
+      sums('category'),
+      sums('brand'),
       top('category', 'top_categories'),
       top('brand', 'top_brands'),
       `price as (
@@ -263,9 +279,35 @@ function aggregateParts(q: FactsQuery, mode: 'all' | 'features' | 'days', p: Par
       `gagg as (
         select profile_id, median(gap) as median_gap_days, quantile_cont(gap, 0.25) as gap_p25, quantile_cont(gap, 0.75) as gap_p75
         from gaps where gap is not null group by profile_id)`,
+      ...foldCtes(),
     );
   }
-  return { ctes, select: factsSelect(p, ws, q.asOf, all), params: p };
+  return { ctes, select: factsSelect(p, ws, q, all), params: p };
+}
+
+/**
+ * The fold state's key: a state computed for another as-of day, interest half-life or RFM window
+ * does not describe this run's facts (facts-scope.ts folds new events into a state of the same key).
+ */
+export const foldKey = (q: Pick<FactsQuery, 'asOf' | 'settings'>) => `${q.asOf}|${q.settings.interests.halfLifeDays}|${q.settings.rfm.windowDays}`;
+
+/**
+ * What an incremental pass folds a profile's new events into instead of reading all its events
+ * (computed_traits.fold_state, JSON; facts-scope.ts `Fold` reads it): the activity counts, the
+ * interest sums by name (order lines included), the orders (`ord`: one per order key, cancelled
+ * ones left out) with their amounts in cents and line prices, and the order ids with a refund or a
+ * cancellation. Written with every row; the full recompute's from these CTEs.
+ */
+function foldCtes(): string[] {
+  return [
+    `fold_c as (select profile_id, list({'n': category, 's': s}) as l from isum_category group by profile_id)`,
+    `fold_b as (select profile_id, list({'n': brand, 's': s}) as l from isum_brand group by profile_id)`,
+    `fold_p as (select seq, list(price) as p from ln where price is not null group by seq)`,
+    `fold_o as (
+      select o.profile_id, list({'k': o.k, 'u': epoch_us(o.ts), 't': (o.total * 100)::bigint, 'r': (o.refund * 100)::bigint, 'c': o.used_coupon, 'p': fp.p}) as l
+      from ord o left join fold_p fp using (seq) group by o.profile_id)`,
+    `fold_x as (select profile_id, list(distinct order_id) as l from adj where order_id is not null group by profile_id)`,
+  ];
 }
 
 /**
@@ -274,8 +316,8 @@ function aggregateParts(q: FactsQuery, mode: 'all' | 'features' | 'days', p: Par
  * TypeScript for an incremental pass's scope: a change here is made there too
  * (test/profiles/facts-scope.test.ts fails until both agree).
  */
-function factsSelect(p: Params, ws: string, asOfDay: string, all: boolean): string {
-  const asOf = `${p.add(asOfDay)}::date`;
+function factsSelect(p: Params, ws: string, q: FactsQuery, all: boolean): string {
+  const asOf = `${p.add(q.asOf)}::date`;
   const cols = [
     `${ws} as workspace_id`, 'b.profile_id', `${asOf} as as_of`, 'b.user_id', 'b.anonymous_id',
     'act.first_seen_at', 'act.last_seen_at',
@@ -306,7 +348,11 @@ function factsSelect(p: Params, ws: string, asOfDay: string, all: boolean): stri
       'o.last_day + cast(round(g.gap_p75) as integer) as next_purchase_to',
       'tc.top_categories', 'tb.top_brands', 'pr.typical_price', 'pr.price_p25', 'pr.price_p75',
     );
-    joins.push(on('gagg', 'g'), on('top_categories', 'tc'), on('top_brands', 'tb'), on('price', 'pr'));
+    const counts = 'act.events_total, epoch_us(act.first_seen_at), epoch_us(act.last_seen_at), act.events_30d, act.events_prev_30d, act.social_90d';
+    cols.push(`to_json({'v': 1, 'k': ${p.add(foldKey(q))}, 's': act.max_seq, 'a': case when act.profile_id is not null then [${counts}] end,
+      'c': fc.l, 'b': fb.l, 'o': fo.l, 'x': fx.l})::varchar as fold_state`);
+    joins.push(on('gagg', 'g'), on('top_categories', 'tc'), on('top_brands', 'tb'), on('price', 'pr'),
+      on('fold_c', 'fc'), on('fold_b', 'fb'), on('fold_o', 'fo'), on('fold_x', 'fx'));
   }
   return `select ${cols.join(', ')} from base b ${joins.join(' ')}`;
 }

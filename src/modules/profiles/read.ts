@@ -23,13 +23,13 @@ function clean(row: Record<string, unknown>): Record<string, unknown> {
 
 /** One profile's computed traits, or null when none are stored for it. */
 export async function getTraits(db: EventStoreDb, ws: string, profileId: string): Promise<TraitsRow | null> {
-  const r = await db.read('select * from computed_traits where workspace_id = $1 and profile_id = $2', [ws, profileId]);
+  const r = await db.read('select * exclude (fold_state) from computed_traits where workspace_id = $1 and profile_id = $2', [ws, profileId]);
   return r[0] ? (clean(r[0]) as TraitsRow) : null;
 }
 
 /** Every stored traits row of the workspace, ordered by profile id (tests, export). */
 export async function allTraits(db: EventStoreDb, ws: string): Promise<TraitsRow[]> {
-  const r = await db.read('select * from computed_traits where workspace_id = $1 order by profile_id', [ws]);
+  const r = await db.read('select * exclude (fold_state) from computed_traits where workspace_id = $1 order by profile_id', [ws]);
   return r.map((x) => clean(x) as TraitsRow);
 }
 

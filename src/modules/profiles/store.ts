@@ -76,18 +76,25 @@ export async function applyMirrorRefresh(c: DuckDBConnection, ws: string) {
 /**
  * Replaces the mirror rows of some profiles and identifiers (incremental refresh). Reads the rows
  * first (by index; `known`: the caller read them, a superset of those rows, under the traits lock)
- * and writes nothing when they are already the same; returns whether they changed.
+ * and writes nothing when they are already the same; returns whether they changed, and the
+ * profiles that gained or lost a row.
  */
-export async function replaceMirrorRows(c: DuckDBConnection, ws: string, profiles: string[], rows: MirrorRow[], known?: MirrorRow[]): Promise<boolean> {
+export async function replaceMirrorRows(c: DuckDBConnection, ws: string, profiles: string[], rows: MirrorRow[], known?: MirrorRow[]): Promise<{ changed: boolean; moved: Set<string> }> {
   const key = (kind: string, value: string, profileId: string) => `${kind}\u0001${value}\u0001${profileId}`;
   const values = [...new Set(rows.map((r) => r.value))];
   // Rows of the values read that are neither the profiles' nor of the ids' kind do not count.
   const idKeys = new Set(rows.map((x) => `${x.kind}\u0001${x.value}`));
   const inScope = new Set(profiles);
   const current = known ?? await mirrorRowsOfTx(c, ws, values, profiles);
-  const old = [...new Set(current.filter((x) => inScope.has(x.profileId) || idKeys.has(`${x.kind}\u0001${x.value}`)).map((x) => key(x.kind, x.value, x.profileId)))];
+  const oldRows = current.filter((x) => inScope.has(x.profileId) || idKeys.has(`${x.kind}\u0001${x.value}`));
+  const old = [...new Set(oldRows.map((x) => key(x.kind, x.value, x.profileId)))];
   const fresh = new Set(rows.map((r) => key(r.kind, r.value, r.profileId)));
-  if (old.length === fresh.size && old.every((x) => fresh.has(x))) return false;
+  // The profiles that gain or lose a row (a new identifier, a merge, an un-merge).
+  const moved = new Set<string>();
+  for (const x of old) if (!fresh.has(x)) moved.add(x.slice(x.lastIndexOf('\u0001') + 1));
+  const had = new Set(old);
+  for (const r of rows) if (!had.has(key(r.kind, r.value, r.profileId))) moved.add(r.profileId);
+  if (!moved.size) return { changed: false, moved };
   const keys = rows.map((r) => `${r.kind}\u0001${r.value}`);
   if (profiles.length) {
     const d = new Params();
@@ -99,7 +106,7 @@ export async function replaceMirrorRows(c: DuckDBConnection, ws: string, profile
       and kind || chr(1) || value in (select unnest(${d.list(keys)}))`, d.values);
   }
   await appendMirrorRows(c, ws, rows);
-  return true;
+  return { changed: true, moved };
 }
 
 /** mirrorRowsOf on a transaction's connection. */
@@ -219,6 +226,12 @@ export interface WriteTraitsOptions {
   influence?: 'none' | 'counts' | 'all';
   /** Called after each phase (timings). */
   mark?: (phase: string) => void;
+  /**
+   * An incremental pass's seq range, and the profiles of the scope whose identifiers did not change in
+   * it (`stable`): those with a fold state of this run take their events of the range instead of
+   * being read whole (facts-scope.ts).
+   */
+  fold?: { after: number; upTo: number; stable: Set<string> };
 }
 
 /**
@@ -232,40 +245,56 @@ export interface WriteTraitsOptions {
  */
 export async function writeTraits(c: DuckDBConnection, q: FactsQuery, history: Map<string, StageChange[]> | null, model: ChurnModel | null, o: WriteTraitsOptions = {}): Promise<void> {
   const mark = o.mark ?? (() => undefined);
-  // A scope's facts computed in JS from its events (facts-scope.ts), the lifecycle history with them.
-  const aggs = q.scope ? await scopeAggregates(c, { ...q, scope: q.scope }) : null;
-  if (aggs) mark('facts read');
-  if (!history) {
-    if (aggs) history = new Map(aggs.filter((a) => a.history.length).map((a) => [a.profileId, a.history]));
-    else history = await lifecycleHistories(c, q);
-  }
   const keep = !!(o.influence === 'none' && q.scope);
   const d = new Params();
   const scoped = q.scope ? profileIn(d, q.scope.profiles) : `workspace_id = ${d.add(q.ws)}`;
   // A full write drops the profile_id indexes; they are built again after the commit (indexes.ts).
   if (!q.scope) for (const t of ['computed_traits', 'lifecycle_history']) await dropTraitsIndexes(c, t);
-  // Kept influence columns come back from the delete (as text: exact for every type) and go into the insert.
-  const del = await c.runAndReadAll(`delete from computed_traits where ${scoped}${keep ? ` returning profile_id, ${INFLUENCE_COLS.map(([k]) => `${k}::varchar`).join(', ')}` : ''}`, d.values);
-  await c.run(`delete from lifecycle_history where ${scoped}`, d.values);
-  const a = await c.createAppender('lifecycle_history');
-  for (const [profileId, changes] of history) {
-    for (const h of changes) {
-      a.appendVarchar(q.ws);
-      a.appendVarchar(profileId);
-      a.appendDate(new DuckDBDateValue(dayNumber(h.day)));
-      a.appendVarchar(h.stage);
-      a.appendVarchar(h.prevStage);
-      a.endRow();
-    }
-  }
-  a.closeSync();
+  // A scope's rows come back from the delete: their fold states, and the kept influence columns (as
+  // text: exact for every type) for the insert.
+  const returning = q.scope ? ` returning profile_id, fold_state${keep ? `, ${INFLUENCE_COLS.map(([k]) => `${k}::varchar`).join(', ')}` : ''}` : '';
+  const del = await c.runAndReadAll(`delete from computed_traits where ${scoped}${returning}`, d.values);
+  const deleted = q.scope ? del.getColumnsJS() : [];
+  const deletedIds = (deleted[0] ?? []) as string[];
   mark('traits delete');
+  // A scope's facts computed in JS (facts-scope.ts): from the stored fold states and the pass's
+  // events where it can, else from the scope's events; the lifecycle history with them.
+  const states = new Map(deletedIds.map((pid, r) => [pid, (deleted[1]?.[r] ?? null) as string | null]));
+  const aggs = q.scope ? await scopeAggregates(c, { ...q, scope: q.scope }, o.fold ? { states, ...o.fold } : undefined) : null;
+  if (aggs) mark('facts read');
+  // The history rows of the profiles whose history can have changed: all of the scope (a profile
+  // merged away has no aggregates) but those a fold left without a new order.
+  const same = new Set(aggs?.filter((x) => !x.historyChanged).map((x) => x.profileId));
+  const rewrite = q.scope && same.size ? q.scope.profiles.filter((p) => !same.has(p)) : null;
+  if (!history) {
+    if (aggs) history = new Map(aggs.filter((x) => x.historyChanged && x.history.length).map((x) => [x.profileId, x.history]));
+    else history = await lifecycleHistories(c, q);
+  }
+  if (rewrite === null) await c.run(`delete from lifecycle_history where ${scoped}`, d.values);
+  else if (rewrite.length) {
+    const h = new Params();
+    await c.run(`delete from lifecycle_history where ${profileIn(h, rewrite)}`, h.values);
+  }
+  if (history.size) {
+    const a = await c.createAppender('lifecycle_history');
+    for (const [profileId, changes] of history) {
+      for (const h of changes) {
+        a.appendVarchar(q.ws);
+        a.appendVarchar(profileId);
+        a.appendDate(new DuckDBDateValue(dayNumber(h.day)));
+        a.appendVarchar(h.stage);
+        a.appendVarchar(h.prevStage);
+        a.endRow();
+      }
+    }
+    a.closeSync();
+  }
+  mark(q.scope ? 'history' : 'traits delete');
   // Kept influence columns, as text by profile (exact for every type), carried into the insert.
   let kept: KeptColumns | null = null;
   if (keep) {
-    const cols = del.getColumnsJS();
     const rows = new Map<string, Array<string | null>>();
-    ((cols[0] ?? []) as string[]).forEach((pid, r) => rows.set(pid, INFLUENCE_COLS.map((_, i) => (cols[i + 1]?.[r] ?? null) as string | null)));
+    deletedIds.forEach((pid, r) => rows.set(pid, INFLUENCE_COLS.map((_, i) => (deleted[i + 2]?.[r] ?? null) as string | null)));
     kept = { cols: INFLUENCE_COLS, rows };
   }
   const churn = (p: Params) => (model ? `case when f.orders > 0 then ${churnSql(model, (v) => `${p.add(v)}::double`)} end` : 'null::double');
