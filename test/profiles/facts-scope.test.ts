@@ -10,6 +10,7 @@ import { projectBatch } from '../../src/flows/project-events.ts';
 import { loadProfileSettings, recomputeAll, recomputeProfiles } from '../../src/flows/traits-recompute.ts';
 import { getChurnModel } from '../../src/modules/profiles/index.ts';
 import { jsonDouble, quantileCont } from '../../src/modules/profiles/facts-scope.ts';
+import { FOLD } from '../../src/modules/profiles/facts.ts';
 
 // The incremental pass computes a scope's facts in JS (profiles/facts-scope.ts); the full recompute
 // with the facts query. Here every profile of a simulated world, plus hand-made edge cases (string
@@ -112,6 +113,8 @@ test("DuckDB's quantile_cont interpolation", () => {
 });
 
 test('every profile recomputed through the JS facts equals the facts query, column by column', async () => {
+  // Every profile with a fold state, to compare them all (the default keeps them for heavy profiles only).
+  FOLD.minEvents = 0;
   await recomputeAll(t.engine.op, t.engine.es, { workspace: WS, asOf: AS_OF });
   const full = await snapshot();
   assert.ok(full.traits.length > 250);
@@ -148,11 +151,26 @@ test('every profile recomputed through the JS facts equals the facts query, colu
   let withOrders = 0;
   for (let i = 0; i < full.folds.length; i++) {
     const [a, b] = [js.folds[i]!, full.folds[i]!];
-    assert.ok(a.fold_state && b.fold_state, `profile ${b.profile_id} has a fold state`);
+    // (A profile without events has none: there is nothing to read.)
+    assert.equal(a.fold_state === null, b.fold_state === null, `profile ${b.profile_id}: a fold state on both paths or neither`);
+    if (!a.fold_state || !b.fold_state) continue;
     sameFold(JSON.parse(a.fold_state) as FoldJson, JSON.parse(b.fold_state) as FoldJson, b.profile_id);
     if ((JSON.parse(b.fold_state) as FoldJson).o) withOrders++;
   }
   assert.ok(withOrders > 100);
+  // With the default threshold, a profile has a state iff it has that many events, on both paths.
+  FOLD.minEvents = 50;
+  try {
+    for (const path of ['query', 'js']) {
+      if (path === 'query') await recomputeAll(t.engine.op, t.engine.es, { workspace: WS, asOf: AS_OF });
+      else await t.engine.es.write((c) => recomputeProfiles(c, WS, ids, AS_OF, settings, model, { influence: 'none' }));
+      const rows = await t.engine.es.read<{ n: number; f: string | null }>(`select events_total::integer as n, fold_state as f from computed_traits where workspace_id = $1`, [WS]);
+      assert.ok(rows.some((r) => r.n >= 50) && rows.some((r) => r.n < 50), 'profiles on both sides of the threshold');
+      for (const r of rows) assert.equal(r.f !== null, r.n >= 50, `${path}: ${r.n} events`);
+    }
+  } finally {
+    FOLD.minEvents = 50;
+  }
 });
 
 interface FoldJson {

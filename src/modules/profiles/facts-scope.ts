@@ -4,7 +4,7 @@ import { MAX_ORDER_AMOUNT } from '../ingest/index.ts';
 import { Params } from './params.ts';
 import { CHURN_FEATURES, churnSql, type ChurnModel } from './churn.ts';
 import { cmpUtf8 } from './collation.ts';
-import { SOCIAL_EVENTS, anonymousProbe, foldKey, rangeLookup, scopeLookups, type FactsQuery, type Scope } from './facts.ts';
+import { FOLD, SOCIAL_EVENTS, anonymousProbe, foldKey, rangeBodies, rangeLookup, scopeLookups, type FactsQuery, type Scope } from './facts.ts';
 import { stageHistory, type StageChange } from './lifecycle.ts';
 
 /**
@@ -140,6 +140,12 @@ export async function scopeAggregates(c: DuckDBConnection, q: FactsQuery & { sco
       const a = row[5] as string | null;
       if ((u !== null && ids.has(`user_id\u0001${u}`)) || (a !== null && ids.has(`anonymous_id\u0001${a}`))) rows.push({ row, folded: true });
     }
+    // The order bodies (their lines), when there are orders.
+    if (rows.some((r) => r.row[1] === 'Order Completed')) {
+      const b = rangeBodies(fold!.after, fold!.upTo);
+      const bodies = new Map((await c.runAndReadAll(b.sql, b.params.values, b.params.types)).getRowsJS().map((x) => [Number(x[0]), x[1] as string]));
+      for (const r of rows) if (r.row[1] === 'Order Completed') r.row[15] = bodies.get(Number(r.row[0])) ?? null;
+    }
   }
   const read = folds.size ? scopeOfRows(scope, scope.mirror.filter((r) => !folds.has(r.profileId))) : scope;
   if (read.profiles.length) {
@@ -273,8 +279,12 @@ function accOfFold(f: Fold): Acc {
   };
 }
 
-/** The fold state of an Acc; null when a value would not survive JSON (a non-finite sum or price, a −0 price). */
+/**
+ * The fold state of an Acc; null without events or below `FOLD.minEvents` (read whole instead), or when a value
+ * would not survive JSON (a non-finite sum or price, a −0 price).
+ */
 function foldText(acc: Acc, key: string): string | null {
+  if (!acc.act || acc.act.total < FOLD.minEvents) return null;
   const c: Array<{ n: string; s: number }> = [];
   const b: Array<{ n: string; s: number }> = [];
   for (const t of acc.sums.values()) {

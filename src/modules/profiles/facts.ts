@@ -118,12 +118,34 @@ export function scopeLookups(scope: Scope, cutoffMs: number, halfLifeDays: numbe
 }
 
 /**
- * The events of a seq range (an incremental pass's), with scopeLookups' columns: a fold state's new
- * events (facts-scope.ts). A range at the log's end is a few row groups by zone map.
+ * The events of a seq range (an incremental pass's) with scopeLookups' columns but the order
+ * bodies (`obody` null: `rangeBodies` reads them), from `event_fields`, whose property columns
+ * hold the text `json_extract_string` gives (fields.ts): a fold state's new events
+ * (facts-scope.ts). The properties are not limited to the events that use them (the fold reads
+ * each only on those), which keeps the statement small: DuckDB's planning is most of its cost at
+ * one row (the body-parsing lookup costs ~9 ms, this one ~4). A range at the log's end is a few
+ * row groups by zone map.
  */
 export function rangeLookup(after: number, upTo: number, cutoffMs: number, halfLifeDays: number): { sql: string; params: Params } {
   const p = new Params();
-  return { sql: lookupSql(p, cutoffMs, halfLifeDays, (q) => `e.seq > ${q.add(after)}::bigint and e.seq <= ${q.add(upTo)}::bigint`), params: p };
+  const cutoff = `${p.add(iso(cutoffMs))}::timestamptz`;
+  const decay = `pow(0.5, (epoch(${cutoff}) - epoch(ts)) / 86400.0 / ${p.add(halfLifeDays)})`;
+  return {
+    sql: `select seq, event, epoch_us(ts) as us, message_id, user_id, anonymous_id, workspace_id,
+        nullif(order_id, ''), ${amountSql('try_cast(total as double)')}, ${amountSql('try_cast(revenue as double)')}, nullif(coupon, ''), try_cast(discount as double),
+        category, brand, ${decay}, null as obody
+      from event_fields where seq > ${p.add(after)}::bigint and seq <= ${p.add(upTo)}::bigint`,
+    params: p,
+  };
+}
+
+/** The bodies of a seq range's `Order Completed` events (rangeLookup's `obody`). */
+export function rangeBodies(after: number, upTo: number): { sql: string; params: Params } {
+  const p = new Params();
+  return {
+    sql: `select seq, body::varchar as body from events where seq > ${p.add(after)}::bigint and seq <= ${p.add(upTo)}::bigint and event = 'Order Completed'`,
+    params: p,
+  };
 }
 
 function lookupSql(p: Params, cutoffMs: number, halfLifeDays: number, where: (p: Params) => string): string {
@@ -289,6 +311,13 @@ function aggregateParts(q: FactsQuery, mode: 'all' | 'features' | 'days', p: Par
  * The fold state's key: a state computed for another as-of day, interest half-life or RFM window
  * does not describe this run's facts (facts-scope.ts folds new events into a state of the same key).
  */
+/**
+ * Profiles with fewer than `FOLD.minEvents` events have no fold state (tests lower it): reading their few events costs about what
+ * folding costs (the lookup's fixed cost; ~50 µs per event read), and most profiles are such (on
+ * the bench world 94 % of them), so the full recompute builds states for the few that need them.
+ */
+export const FOLD = { minEvents: 50 };
+
 export const foldKey = (q: Pick<FactsQuery, 'asOf' | 'settings'>) => `${q.asOf}|${q.settings.interests.halfLifeDays}|${q.settings.rfm.windowDays}`;
 
 /**
@@ -299,14 +328,17 @@ export const foldKey = (q: Pick<FactsQuery, 'asOf' | 'settings'>) => `${q.asOf}|
  * cancellation. Written with every row; the full recompute's from these CTEs.
  */
 function foldCtes(): string[] {
+  // Only profiles with FOLD.minEvents events or more get one (`fold_keep`).
+  const kept = (t: string) => `${t}.profile_id in (select profile_id from fold_keep)`;
   return [
-    `fold_c as (select profile_id, list({'n': category, 's': s}) as l from isum_category group by profile_id)`,
-    `fold_b as (select profile_id, list({'n': brand, 's': s}) as l from isum_brand group by profile_id)`,
+    `fold_keep as materialized (select profile_id from act where events_total >= ${FOLD.minEvents})`,
+    `fold_c as (select profile_id, list({'n': category, 's': s}) as l from isum_category i where ${kept('i')} group by profile_id)`,
+    `fold_b as (select profile_id, list({'n': brand, 's': s}) as l from isum_brand i where ${kept('i')} group by profile_id)`,
     `fold_p as (select seq, list(price) as p from ln where price is not null group by seq)`,
     `fold_o as (
       select o.profile_id, list({'k': o.k, 'u': epoch_us(o.ts), 't': (o.total * 100)::bigint, 'r': (o.refund * 100)::bigint, 'c': o.used_coupon, 'p': fp.p}) as l
-      from ord o left join fold_p fp using (seq) group by o.profile_id)`,
-    `fold_x as (select profile_id, list(distinct order_id) as l from adj where order_id is not null group by profile_id)`,
+      from ord o left join fold_p fp using (seq) where ${kept('o')} group by o.profile_id)`,
+    `fold_x as (select profile_id, list(distinct order_id) as l from adj where order_id is not null and ${kept('adj')} group by profile_id)`,
   ];
 }
 
@@ -349,8 +381,8 @@ function factsSelect(p: Params, ws: string, q: FactsQuery, all: boolean): string
       'tc.top_categories', 'tb.top_brands', 'pr.typical_price', 'pr.price_p25', 'pr.price_p75',
     );
     const counts = 'act.events_total, epoch_us(act.first_seen_at), epoch_us(act.last_seen_at), act.events_30d, act.events_prev_30d, act.social_90d';
-    cols.push(`to_json({'v': 1, 'k': ${p.add(foldKey(q))}, 's': act.max_seq, 'a': case when act.profile_id is not null then [${counts}] end,
-      'c': fc.l, 'b': fb.l, 'o': fo.l, 'x': fx.l})::varchar as fold_state`);
+    cols.push(`case when act.events_total >= ${FOLD.minEvents} then to_json({'v': 1, 'k': ${p.add(foldKey(q))}, 's': act.max_seq, 'a': [${counts}],
+      'c': fc.l, 'b': fb.l, 'o': fo.l, 'x': fx.l})::varchar end as fold_state`);
     joins.push(on('gagg', 'g'), on('top_categories', 'tc'), on('top_brands', 'tb'), on('price', 'pr'),
       on('fold_c', 'fc'), on('fold_b', 'fb'), on('fold_o', 'fo'), on('fold_x', 'fx'));
   }
