@@ -314,7 +314,7 @@ function aggregateParts(q: FactsQuery, mode: 'all' | 'features' | 'days', p: Par
 /**
  * Profiles with fewer than `FOLD.minEvents` events have no fold state (tests lower it): reading their few events costs about what
  * folding costs (the lookup's fixed cost; ~50 µs per event read), and most profiles are such (on
- * the bench world 94 % of them), so the full recompute builds states for the few that need them.
+ * the bench world 96 % of them: 41,001 of 1,018,889 have a state, 74 MB), so the full recompute builds few.
  */
 export const FOLD = { minEvents: 50 };
 
