@@ -308,16 +308,17 @@ function aggregateParts(q: FactsQuery, mode: 'all' | 'features' | 'days', p: Par
 }
 
 /**
- * The fold state's key: a state computed for another as-of day, interest half-life or RFM window
- * does not describe this run's facts (facts-scope.ts folds new events into a state of the same key).
- */
-/**
- * Profiles with fewer than `FOLD.minEvents` events have no fold state (tests lower it): reading their few events costs about what
- * folding costs (the lookup's fixed cost; ~50 µs per event read), and most profiles are such (on
- * the bench world 96 % of them: 41,001 of 1,018,889 have a state, 74 MB), so the full recompute builds few.
+ * Profiles with fewer than `FOLD.minEvents` events have no fold state (tests lower it): reading
+ * their few events costs about what folding costs (mostly the statement's fixed cost; ~50 µs per
+ * event read), and most profiles are such (on the bench world 96 %: 41,001 of 1,018,889 have a
+ * state, 74 MB in all), so the full recompute builds few.
  */
 export const FOLD = { minEvents: 50 };
 
+/**
+ * The fold state's key: a state computed for another as-of day, interest half-life or RFM window
+ * does not describe this run's facts (facts-scope.ts folds new events into a state of the same key).
+ */
 export const foldKey = (q: Pick<FactsQuery, 'asOf' | 'settings'>) => `${q.asOf}|${q.settings.interests.halfLifeDays}|${q.settings.rfm.windowDays}`;
 
 /**
