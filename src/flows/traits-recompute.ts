@@ -102,7 +102,8 @@ export async function recomputeAllUnlocked(op: SqlRunner, es: EventStoreDb, o: R
   let churn = o.retrainChurn ? null : await getChurnModel(es, ws, asOf);
   // The indexes of the tables rewritten below go first, in a transaction of their own (profiles/indexes.ts).
   await es.write((c) => dropAllTraitsIndexes(c));
-  const q = { ws, asOf, scope: null, settings };
+  // Fold states cover the events up to `seq` (facts.ts FactsQuery.foldUpTo).
+  const q = { ws, asOf, scope: null, settings, foldUpTo: seq };
   // One transaction, one snapshot: the lifecycle history, the churn training and the facts see the same events.
   const counts = await es.write(async (c) => {
     phase('social actions');
@@ -152,12 +153,13 @@ export async function recomputeAllUnlocked(op: SqlRunner, es: EventStoreDb, o: R
  */
 export async function recomputeProfiles(
   c: DuckDBConnection, ws: string, profiles: string[], asOf: string, settings: ProfileSettings, model: ChurnModel | null,
-  o: WriteTraitsOptions & { mirror?: MirrorRow[] } = {},
+  o: WriteTraitsOptions & { mirror?: MirrorRow[]; foldUpTo?: number } = {},
 ): Promise<void> {
   if (!profiles.length) return;
   // The scope's ids: from the mirror rows the caller just wrote, else read from the mirror.
   const scope = o.mirror ? scopeFromRows(profiles, o.mirror) : await scopeOf(c, ws, profiles);
   o.mark?.('scope');
   // The scope's lifecycle history comes with its facts (computed in JS: profiles/facts-scope.ts).
-  await writeTraits(c, { ws, asOf, scope, settings }, null, model, o);
+  // Fold states up to the pass's range (or the caller's bound): events past it may have ids not yet projected.
+  await writeTraits(c, { ws, asOf, scope, settings, foldUpTo: o.foldUpTo ?? o.fold?.upTo ?? null }, null, model, o);
 }

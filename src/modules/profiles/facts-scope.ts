@@ -280,11 +280,13 @@ function accOfFold(f: Fold): Acc {
 }
 
 /**
- * The fold state of an Acc; null without events or below `FOLD.minEvents` (read whole instead), or when a value
- * would not survive JSON (a non-finite sum or price, a −0 price).
+ * The fold state of an Acc; null without events, below `FOLD.minEvents`, with an event past
+ * `q.foldUpTo` (read whole instead), or when a value would not survive JSON (a non-finite sum or
+ * price, a −0 price).
  */
-function foldText(acc: Acc, key: string): string | null {
-  if (!acc.act || acc.act.total < FOLD.minEvents) return null;
+function foldText(acc: Acc, q: FactsQuery): string | null {
+  if (!acc.act || acc.act.total < FOLD.minEvents || q.foldUpTo === undefined || q.foldUpTo === null || acc.seq === null || acc.seq > q.foldUpTo) return null;
+  const key = foldKey(q);
   const c: Array<{ n: string; s: number }> = [];
   const b: Array<{ n: string; s: number }> = [];
   for (const t of acc.sums.values()) {
@@ -414,7 +416,7 @@ function foldNew(acc: Acc, evs: Ev[], x: Ctx): Acc | null {
 /** The aggregates of a profile's facts (the facts query's `act`, `oagg`, `gagg`, `price`, interest shares), its lifecycle history and fold state. */
 function finish(agg: ProfileAggregates, acc: Acc, x: Ctx, q: FactsQuery): ProfileAggregates {
   agg.act = acc.act;
-  agg.fold = foldText(acc, foldKey(q));
+  agg.fold = foldText(acc, q);
   const ord = acc.ords;
   if (ord.length) {
     const days = [...new Set(ord.map((o) => Math.floor(o.us / 1000 / DAY)))].sort((a, b) => a - b);

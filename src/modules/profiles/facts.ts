@@ -23,6 +23,12 @@ export interface FactsQuery {
   settings: ProfileSettings;
   /** 'features': only what the churn model needs (no interests, prices, gaps). */
   parts?: 'all' | 'features';
+  /**
+   * Fold states (`foldCtes`) only for profiles whose events are all at or before this seq: up to
+   * it, the identity mirror knows every id of every event, so no event in a state can turn out to
+   * be another profile's (one carrying a user id not yet projected would). Absent: no states.
+   */
+  foldUpTo?: number | null;
 }
 
 const DAY = 86_400_000;
@@ -301,7 +307,7 @@ function aggregateParts(q: FactsQuery, mode: 'all' | 'features' | 'days', p: Par
       `gagg as (
         select profile_id, median(gap) as median_gap_days, quantile_cont(gap, 0.25) as gap_p25, quantile_cont(gap, 0.75) as gap_p75
         from gaps where gap is not null group by profile_id)`,
-      ...foldCtes(),
+      ...(q.foldUpTo === undefined || q.foldUpTo === null ? [] : foldCtes()),
     );
   }
   return { ctes, select: factsSelect(p, ws, q, all), params: p };
@@ -382,10 +388,13 @@ function factsSelect(p: Params, ws: string, q: FactsQuery, all: boolean): string
       'tc.top_categories', 'tb.top_brands', 'pr.typical_price', 'pr.price_p25', 'pr.price_p75',
     );
     const counts = 'act.events_total, epoch_us(act.first_seen_at), epoch_us(act.last_seen_at), act.events_30d, act.events_prev_30d, act.social_90d';
-    cols.push(`case when act.events_total >= ${FOLD.minEvents} then to_json({'v': 1, 'k': ${p.add(foldKey(q))}, 's': act.max_seq, 'a': [${counts}],
-      'c': fc.l, 'b': fb.l, 'o': fo.l, 'x': fx.l})::varchar end as fold_state`);
-    joins.push(on('gagg', 'g'), on('top_categories', 'tc'), on('top_brands', 'tb'), on('price', 'pr'),
-      on('fold_c', 'fc'), on('fold_b', 'fb'), on('fold_o', 'fo'), on('fold_x', 'fx'));
+    joins.push(on('gagg', 'g'), on('top_categories', 'tc'), on('top_brands', 'tb'), on('price', 'pr'));
+    if (q.foldUpTo === undefined || q.foldUpTo === null) cols.push('null::varchar as fold_state');
+    else {
+      cols.push(`case when act.events_total >= ${FOLD.minEvents} and act.max_seq <= ${p.add(q.foldUpTo)}::bigint
+        then to_json({'v': 1, 'k': ${p.add(foldKey(q))}, 's': act.max_seq, 'a': [${counts}], 'c': fc.l, 'b': fb.l, 'o': fo.l, 'x': fx.l})::varchar end as fold_state`);
+      joins.push(on('fold_c', 'fc'), on('fold_b', 'fb'), on('fold_o', 'fo'), on('fold_x', 'fx'));
+    }
   }
   return `select ${cols.join(', ')} from base b ${joins.join(' ')}`;
 }
