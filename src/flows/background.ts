@@ -6,6 +6,7 @@ import { pumpBatch, EVENT_STORE_CONSUMER } from './pump-events.ts';
 import { projectBatch, PROJECTOR } from './project-events.ts';
 import { traitsStep } from './traits-incremental.ts';
 import { segmentsStep } from './segments-refresh.ts';
+import { warmStores } from './warm-stores.ts';
 import { influenceRefreshStep } from './traits-influence-refresh.ts';
 
 /**
@@ -68,6 +69,7 @@ export class BackgroundWorkers {
   }
 
   start() {
+    void warmStores(this.es);
     this.loops.push(this.loop('pump', (small) => pumpBatch(this.op, this.es, small ? 1000 : 5000)));
     this.loops.push(this.loop('projector', (small) => projectBatch(this.op, small ? 500 : 2000)));
     this.loops.push(this.loop('traits', () => traitsStep(this.op, this.es)));

@@ -7,6 +7,9 @@ import { cmpUtf8 } from './collation.ts';
 import { FOLD, SOCIAL_EVENTS, anonymousProbe, foldKey, rangeBodies, rangeLookup, scopeLookups, type FactsQuery, type Scope } from './facts.ts';
 import { stageHistory, type StageChange } from './lifecycle.ts';
 
+
+/** The events that make a purchase day (facts.ts ORDER_EVENTS). */
+const ORDER_EVENT_NAMES = new Set(['Order Completed', 'Order Refunded', 'Order Cancelled']);
 /**
  * The facts of a small scope (an incremental pass), computed in TypeScript from the scope's events
  * instead of by the facts query's dozen SQL aggregates (each of which costs DuckDB milliseconds
@@ -213,7 +216,13 @@ export async function scopeAggregates(c: DuckDBConnection, q: FactsQuery & { sco
   foldStats.read += out.size - accs.size;
   return [...out.values()].map(({ agg, evs }) => {
     const acc = accs.get(agg.profileId);
-    if (!acc) return finish(agg, accOfEvents(evs, ctx), ctx, q);
+    if (!acc) {
+      // Read whole, ids unchanged in the pass (`stable`), and no order event past the range's start:
+      // the purchase days, hence the history, are those its last computation wrote (every event
+      // stored since has a seq past `after`, and an id joining or leaving would have moved).
+      if (fold?.stable.has(agg.profileId)) agg.historyChanged = evs.some((e) => e.seq > fold.after && ORDER_EVENT_NAMES.has(e.event));
+      return finish(agg, accOfEvents(evs, ctx), ctx, q);
+    }
     // The purchase days, hence the history, change only with a new order.
     agg.historyChanged = acc.newOrders > 0;
     return finish(agg, acc, ctx, q);

@@ -4,6 +4,7 @@
  * docs/profiles.md defines every trait. The orchestration (recompute, incremental passes) lives
  * in src/flows/traits-*.ts.
  */
+export { warmTraitTables } from './warm.ts';
 export { ProfileSettingsSchema, DEFAULT_PROFILE_SETTINGS, type ProfileSettings } from './settings.ts';
 export { factsSql, purchaseDaysSql, SOCIAL_EVENTS, type FactsQuery, type Scope } from './facts.ts';
 export { RFM_SEGMENTS, RFM_SEGMENT_MAP, rfmSegment, qcutBin, type RfmSegment } from './rfm.ts';

@@ -227,6 +227,9 @@ function scoresOf(ranks: WorkspaceRanks, p: string): Scores {
   return s;
 }
 
+/** Up to this many rows, writeScores binds the values as CASE arms rather than joining a list. */
+const CASE_MAX = 32;
+
 /** Writes the current scores of the rows whose RFM scores or price band changed (one UPDATE: every score of each row, from the arrays). */
 async function writeScores(c: DuckDBConnection, ranks: WorkspaceRanks, rfmDirty: Iterable<string>, bandDirty: Iterable<string>) {
   const ids = [...new Set([...rfmDirty, ...bandDirty])];
@@ -237,6 +240,18 @@ async function writeScores(c: DuckDBConnection, ranks: WorkspaceRanks, rfmDirty:
     [x.r, x.f, x.m, x.cell, x.segment, x.band].forEach((v, i) => cols[i]!.push(v === null ? null : String(v)));
   }
   const u = new Params();
+  if (ids.length <= CASE_MAX) {
+    // A few rows (an order's pass): the values as CASE arms over the ids' index lookup, no join to plan.
+    const pid = ids.map((id) => u.add(id));
+    const arms = (i: number, cast: string) => `case profile_id ${pid.map((x, k) => `when ${x} then ${u.add(cols[i]![k]!)}${cast}`).join(' ')} end`;
+    await c.run(
+      `update computed_traits set r_score = ${arms(0, '::tinyint')}, f_score = ${arms(1, '::tinyint')}, m_score = ${arms(2, '::tinyint')},
+         rfm_cell = ${arms(3, '')}, rfm_segment = ${arms(4, '')}, price_band = ${arms(5, '')}
+       where profile_id in (${pid.join(', ')})`,
+      u.values,
+    );
+    return;
+  }
   await c.run(
     `update computed_traits t set r_score = s.r, f_score = s.f, m_score = s.m, rfm_cell = s.cell, rfm_segment = s.seg, price_band = s.band
      from (select unnest(${u.list(ids)}) as profile_id, unnest(${u.list(cols[0]!)})::tinyint as r, unnest(${u.list(cols[1]!)})::tinyint as f,

@@ -11,6 +11,15 @@ export interface EventStoreDb {
   write<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T>;
   /** Runs a read query; rows come back as JSON-safe objects (bigints as numbers). */
   read<T = Record<string, unknown>>(sql: string, params?: DuckDBValue[]): Promise<T[]>;
+  /**
+   * Loads a table's columns (all but `skip`) into DuckDB's buffer pool: one scan on a connection of
+   * its own, one warm at a time. A lookup by index that finds its blocks there costs a third of one
+   * that loads them from the file (a 256 KB block read and checksummed per column touched), which
+   * is most of an incremental pass on a large store. The pool stays bounded by DuckDB's memory
+   * limit (warm blocks are evictable). close() interrupts a warm in progress; its promise then
+   * resolves all the same (warming is advice, not a result).
+   */
+  warm(table: string, skip?: string[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -38,6 +47,9 @@ export async function openEventStoreDb(dataDir: string | undefined): Promise<Eve
   const writer = await instance.connect();
   const reader = await instance.connect();
   let chain: Promise<unknown> = Promise.resolve();
+  let warmer: DuckDBConnection | null = null;
+  let warming: Promise<void> = Promise.resolve();
+  let closed = false;
   return {
     write<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
       const run = async () => {
@@ -56,7 +68,24 @@ export async function openEventStoreDb(dataDir: string | undefined): Promise<Eve
       return p;
     },
     read: <T>(sql: string, params: DuckDBValue[] = []) => readRows<T>(reader, sql, params),
+    warm(table: string, skip: string[] = []): Promise<void> {
+      const run = async () => {
+        if (closed) return;
+        warmer ??= await instance.connect();
+        const cols = (await readRows<{ c: string }>(warmer, 'select column_name as c from duckdb_columns() where table_name = $1 order by column_index', [table]))
+          .map((x) => x.c).filter((c) => !skip.includes(c));
+        if (!cols.length || closed) return;
+        const q = (id: string) => `"${id.replace(/"/g, '""')}"`;
+        await warmer.run(`select ${cols.map((c) => `min(${q(c)})`).join(', ')} from ${q(table)}`);
+      };
+      warming = warming.then(run).catch(() => undefined);
+      return warming;
+    },
     async close() {
+      closed = true;
+      warmer?.interrupt();
+      await warming;
+      warmer?.closeSync();
       await chain.catch(() => undefined);
       writer.closeSync();
       reader.closeSync();

@@ -1,0 +1,11 @@
+import type { EventStoreDb } from '../../platform/eventstore/duckdb.ts';
+
+/**
+ * The tables an incremental pass reads and rewrites by index (the scope's traits row, mirror rows,
+ * lifecycle history, social actions), loaded into the buffer pool: after a full recompute rewrote
+ * them and when a process opens the store (flows/warm-stores.ts). On the bench world a pass's
+ * lookups cost about a third as much on warm blocks (docs/benchmarks.md).
+ */
+export async function warmTraitTables(es: EventStoreDb): Promise<void> {
+  for (const t of ['computed_traits', 'profile_identities', 'lifecycle_history', 'social_actions']) await es.warm(t);
+}
