@@ -32,7 +32,6 @@ import { recomputeAll, type RecomputeResult } from '../src/flows/traits-recomput
 import { traitsStep } from '../src/flows/traits-incremental.ts';
 import { influenceRefreshStep } from '../src/flows/traits-influence-refresh.ts';
 import { PROJECTOR } from '../src/flows/project-events.ts';
-import { lastWarm } from '../src/flows/warm-stores.ts';
 import { loadWorld, WS, type BuiltWorld } from './lib/segments-world.ts';
 import { ROOT } from './lib/children.ts';
 import { fmt, machine, median, percentile } from './lib/machine.ts';
@@ -138,10 +137,6 @@ async function main() {
   log(`world: ${fmt(world.events)} events, ${fmt(world.profiles)} profiles, ${fmt(world.identities)} identities, ${fmt(world.socialEdges)} social edges; as of ${asOf}`);
 
   const full1 = await fullRecompute(op, es, asOf, 'first: trains the churn model');
-  // The buffer-pool warm a full run starts in the background (flows/warm-stores.ts), awaited: the
-  // passes are measured on the server's steady state, not beside the warm.
-  const warm1 = await lastWarm(es);
-  log(`warm after the full recompute: ${fmt(warm1 / 1000, 1)} s`);
   log(`incremental passes (${args.passes}), load ${load()} ...`);
   const inc = await incremental(op, es, asOf, Number(args.passes));
   const all = stats(inc.samples.map((s) => s.ms));
@@ -164,7 +159,6 @@ async function main() {
 
   await es.write((c) => c.run('create or replace table bench_after_incremental as select * exclude (fold_state) from computed_traits where workspace_id = $1', [WS]));
   const full2 = await fullRecompute(op, es, asOf, 'second: after the passes, churn model reused');
-  const warm2 = await lastWarm(es);
   const diff = await es.read<{ a: number; b: number }>(
     `select (select count(*) from (select * from bench_after_incremental except all select * exclude (fold_state) from computed_traits where workspace_id = $1))::integer as a,
             (select count(*) from (select * exclude (fold_state) from computed_traits where workspace_id = $1 except all select * from bench_after_incremental))::integer as b`, [WS]);
@@ -185,7 +179,6 @@ async function main() {
     '|---|---|---|',
     `| full recompute, first (trains churn) | ${fmt(full1.ms / 1000, 1)} s | < 60 s: ${full1.ms < 60_000 ? 'met' : 'MISSED'} |`,
     `| full recompute, second (model reused) | ${fmt(full2.ms / 1000, 1)} s | < 60 s: ${full2.ms < 60_000 ? 'met' : 'MISSED'} |`,
-    `| buffer-pool warm after each full recompute (background; awaited before the passes and the preview) | ${fmt(warm1 / 1000, 1)} s / ${fmt(warm2 / 1000, 1)} s | |`,
     `| incremental pass after one event (${all.n}) | p50 ${fmt(all.p50, 1)} ms, p99 ${fmt(all.p99, 1)} ms, max ${fmt(all.max, 1)} ms | p99 < 50 ms: ${all.p99 < 50 ? 'met' : 'MISSED'} |`,
     ...Object.entries(perKind).map(([k, s]) => `| … ${k} (${s.n}) | p50 ${fmt(s.p50, 1)} ms, p99 ${fmt(s.p99, 1)} ms | |`),
     ...Object.entries(perPhase).map(([k, s]) => `| … phase ${k} | p50 ${fmt(s.p50, 1)} ms, p99 ${fmt(s.p99, 1)} ms, max ${fmt(s.max, 1)} ms | |`),
@@ -200,7 +193,7 @@ async function main() {
   ];
   process.stdout.write(lines.join('\n') + '\n');
   const outFile = args.out ?? path.join(ROOT, '.bench-data', `segments-${m.date.replace(/[:.]/g, '-')}.json`);
-  fs.writeFileSync(outFile, JSON.stringify({ machine: m, world, migrateMs, full: [full1, full2], warmMs: [warm1, warm2], incremental: { all, perKind, perPhase, withInfluence, samples: inc.samples }, centrality: { refreshed, ms: centralityMs, phases: centrality }, exact, preview }, null, 2));
+  fs.writeFileSync(outFile, JSON.stringify({ machine: m, world, migrateMs, full: [full1, full2], incremental: { all, perKind, perPhase, withInfluence, samples: inc.samples }, centrality: { refreshed, ms: centralityMs, phases: centrality }, exact, preview }, null, 2));
   log(`results written to ${path.relative(ROOT, outFile)}`);
   if (!exact || full1.ms >= 60_000 || all.p99 >= 50 || (preview && preview.median >= 1000)) process.exitCode = 1;
 }

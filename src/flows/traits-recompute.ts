@@ -12,7 +12,6 @@ import {
 import { refreshMirrorFull, latestUnmerge } from './traits-identities.ts';
 import { trainChurnModel, type Read } from './traits-churn.ts';
 import { PROJECTOR } from './project-events.ts';
-import { warmStores } from './warm-stores.ts';
 
 /**
  * Computing the traits: a full recompute of a workspace, and the recompute of a set of profiles
@@ -144,8 +143,6 @@ export async function recomputeAllUnlocked(op: SqlRunner, es: EventStoreDb, o: R
   phase('indexes');
   await es.write((c) => createTraitsIndexes(c));
   done('indexes');
-  // The rewritten tables' blocks into the buffer pool, in the background (the passes' lookups).
-  void warmStores(es);
   phase('done');
   return { workspace: ws, asOf, live, profiles: counts.n, buyers: counts.b, identities, ms: Date.now() - t0, phaseMs, traitsMs, churn: counts.metrics };
 }

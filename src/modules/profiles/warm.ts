@@ -2,8 +2,8 @@ import type { EventStoreDb } from '../../platform/eventstore/duckdb.ts';
 
 /**
  * The tables an incremental pass reads and rewrites by index (the scope's traits row, mirror rows,
- * lifecycle history, social actions), loaded into the buffer pool: after a full recompute rewrote
- * them and when a process opens the store (flows/warm-stores.ts). On the bench world a pass's
+ * lifecycle history, social actions), loaded into the buffer pool when a process opens the store
+ * (flows/warm-stores.ts). On the bench world a pass's
  * lookups cost about a third as much on warm blocks (docs/benchmarks.md).
  */
 export async function warmTraitTables(es: EventStoreDb): Promise<void> {
