@@ -70,7 +70,9 @@ export class BackgroundWorkers {
 
   start() {
     // The event store's hot tables into its buffer pool, beside the loops (flows/warm-stores.ts).
-    void warmStores(this.es).then((ms) => { if (!this.stopped) this.log.info({ ms: Math.round(ms) }, 'event store warmed'); });
+    void warmStores(this.es).then(({ ms, ok }) => {
+      if (!this.stopped) this.log.info({ ms: Math.round(ms), complete: ok }, ok ? 'event store warmed' : 'event store warm incomplete (a scan failed)');
+    });
     this.loops.push(this.loop('pump', (small) => pumpBatch(this.op, this.es, small ? 1000 : 5000)));
     this.loops.push(this.loop('projector', (small) => projectBatch(this.op, small ? 500 : 2000)));
     this.loops.push(this.loop('traits', () => traitsStep(this.op, this.es)));

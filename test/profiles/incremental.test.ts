@@ -189,6 +189,29 @@ test('an event stored before its ids are projected is not kept in a fold state (
   assert.deepEqual(await snapshot(), await snapshotAfterFull());
 });
 
+test('a profile that lost an order it was credited before the order was projected gets its lifecycle history rewritten', async (ctx) => {
+  FOLD.minEvents = 0;
+  ctx.after(() => { FOLD.minEvents = 50; });
+  const ev = (who: Record<string, string>, event: string, id: string, day: string, properties: Record<string, unknown> = {}) =>
+    ({ type: 'track', event, messageId: id, timestamp: `${day}T10:00:00Z`, ...who, properties });
+  // As above, with E late enough to change G's stages (09-24: returning, not at risk, on the 25th),
+  // and G left with no order event past the pass that moves E to its own profile.
+  await ingestMessages(t.engine, WS, [
+    { type: 'identify', messageId: 'gx-id', userId: 'gx-u1', anonymousId: 'gx-a1', timestamp: '2026-09-10T10:00:00Z', traits: {} },
+    ev({ userId: 'gx-u1' }, 'Order Completed', 'gx-o1', '2026-09-11', { order_id: 'gx-o1', total: 10 }),
+  ]);
+  await drain();
+  while ((await step()) > 0);
+  await ingestMessages(t.engine, WS, [ev({ userId: 'gx-u1' }, 'Order Refunded', 'gx-r1', '2026-09-13', { order_id: 'gx-o1', total: 2 })]);
+  await drain();
+  await ingestMessages(t.engine, WS, [ev({ userId: 'gx-u2', anonymousId: 'gx-a1' }, 'Order Completed', 'gx-o2', '2026-09-24', { order_id: 'gx-o2', total: 99 })]);
+  while ((await pumpBatch(t.engine.op, t.engine.es)) > 0);
+  while ((await step()) > 0);
+  await drain();
+  while ((await step()) > 0);
+  assert.deepEqual(await snapshot(), await snapshotAfterFull());
+});
+
 async function snapshotAfterFull() {
   await recomputeAll(t.engine.op, t.engine.es, { workspace: WS, asOf: AS_OF });
   return snapshot();

@@ -5,6 +5,6 @@ import type { EventStoreDb } from '../../platform/eventstore/duckdb.ts';
  * profiles/facts.ts) into the buffer pool; not the bodies (most of the file: a lookup reads the
  * few it needs).
  */
-export async function warmEventLog(es: EventStoreDb): Promise<void> {
-  await es.warm('events', ['body']);
+export async function warmEventLog(es: EventStoreDb): Promise<boolean> {
+  return es.warm('events', ['body']);
 }

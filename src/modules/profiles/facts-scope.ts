@@ -171,6 +171,8 @@ export async function scopeAggregates(c: DuckDBConnection, q: FactsQuery & { sco
       }
     }
   }
+  // The profiles holding an id of an order event past the range's start (historyChanged below).
+  const orderTouched = new Set<string>();
   // In seq order.
   rows.sort((a, b) => Number(a.row[0]) - Number(b.row[0]));
   if (rows.length) {
@@ -186,6 +188,17 @@ export async function scopeAggregates(c: DuckDBConnection, q: FactsQuery & { sco
       }
     }
     const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+    for (const { row } of rows) {
+      // An order event past the range's start marks every profile of the scope holding one of its ids:
+      // its history can change even if the event goes to another profile now (one it was credited to
+      // before its user id was projected loses it).
+      if (fold && Number(row[0]) > fold.after && ORDER_EVENT_NAMES.has(row[1] as string)) {
+        for (const [kind, v] of [['user_id', row[4]], ['anonymous_id', row[5]]] as const) {
+          const pid = v === null ? undefined : owner.get(`${kind}\u0001${v as string}`);
+          if (pid !== undefined) orderTouched.add(pid);
+        }
+      }
+    }
     for (const { row, folded } of rows) {
       const u = row[4] as string | null;
       const a = row[5] as string | null;
@@ -217,10 +230,11 @@ export async function scopeAggregates(c: DuckDBConnection, q: FactsQuery & { sco
   return [...out.values()].map(({ agg, evs }) => {
     const acc = accs.get(agg.profileId);
     if (!acc) {
-      // Read whole, ids unchanged in the pass (`stable`), and no order event past the range's start:
-      // the purchase days, hence the history, are those its last computation wrote (every event
-      // stored since has a seq past `after`, and an id joining or leaving would have moved).
-      if (fold?.stable.has(agg.profileId)) agg.historyChanged = evs.some((e) => e.seq > fold.after && ORDER_EVENT_NAMES.has(e.event));
+      // Read whole, ids unchanged in the pass (`stable`), and no order event past the range's start
+      // on any of its ids: the purchase days, hence the history, are those its last computation
+      // wrote (every event stored since has a seq past `after`; an id joining or leaving would have
+      // moved; an event it was credited before its user id was projected is on its anonymous id).
+      if (fold?.stable.has(agg.profileId)) agg.historyChanged = orderTouched.has(agg.profileId);
       return finish(agg, accOfEvents(evs, ctx), ctx, q);
     }
     // The purchase days, hence the history, change only with a new order.

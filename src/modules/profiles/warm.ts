@@ -6,6 +6,8 @@ import type { EventStoreDb } from '../../platform/eventstore/duckdb.ts';
  * (flows/warm-stores.ts). On the bench world a pass's
  * lookups cost about a third as much on warm blocks (docs/benchmarks.md).
  */
-export async function warmTraitTables(es: EventStoreDb): Promise<void> {
-  for (const t of ['computed_traits', 'profile_identities', 'lifecycle_history', 'social_actions']) await es.warm(t);
+export async function warmTraitTables(es: EventStoreDb): Promise<boolean> {
+  let ok = true;
+  for (const t of ['computed_traits', 'profile_identities', 'lifecycle_history', 'social_actions']) ok = (await es.warm(t)) && ok;
+  return ok;
 }

@@ -16,10 +16,10 @@ export interface EventStoreDb {
    * its own, one warm at a time. A lookup by index that finds its blocks there costs a third of one
    * that loads them from the file (a 256 KB block read and checksummed per column touched), which
    * is most of an incremental pass on a large store. The pool stays bounded by DuckDB's memory
-   * limit (warm blocks are evictable). close() interrupts a warm in progress; its promise then
-   * resolves all the same (warming is advice, not a result).
+   * limit (warm blocks are evictable). Resolves true when the scan ran to its end, false when it
+   * failed or the store closed (warming is advice, never an error); close() interrupts it.
    */
-  warm(table: string, skip?: string[]): Promise<void>;
+  warm(table: string, skip?: string[]): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -48,7 +48,7 @@ export async function openEventStoreDb(dataDir: string | undefined): Promise<Eve
   const reader = await instance.connect();
   let chain: Promise<unknown> = Promise.resolve();
   let warmer: DuckDBConnection | null = null;
-  let warming: Promise<void> = Promise.resolve();
+  let warming: Promise<boolean> = Promise.resolve(true);
   let closed = false;
   return {
     write<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
@@ -68,23 +68,28 @@ export async function openEventStoreDb(dataDir: string | undefined): Promise<Eve
       return p;
     },
     read: <T>(sql: string, params: DuckDBValue[] = []) => readRows<T>(reader, sql, params),
-    warm(table: string, skip: string[] = []): Promise<void> {
+    warm(table: string, skip: string[] = []): Promise<boolean> {
       const run = async () => {
-        if (closed) return;
+        if (closed) return false;
         warmer ??= await instance.connect();
-        const cols = (await readRows<{ c: string }>(warmer, 'select column_name as c from duckdb_columns() where table_name = $1 order by column_index', [table]))
+        const cols = (await readRows<{ c: string }>(warmer,
+          `select column_name as c from duckdb_columns() where table_name = $1 and schema_name = 'main' and database_name = current_database() order by column_index`, [table]))
           .map((x) => x.c).filter((c) => !skip.includes(c));
-        if (!cols.length || closed) return;
+        if (!cols.length || closed) return false;
         const q = (id: string) => `"${id.replace(/"/g, '""')}"`;
         await warmer.run(`select ${cols.map((c) => `min(${q(c)})`).join(', ')} from ${q(table)}`);
+        return !closed;
       };
-      warming = warming.then(run).catch(() => undefined);
+      warming = warming.then(run, run).catch(() => false);
       return warming;
     },
     async close() {
       closed = true;
+      // Interrupted until it settles: an interrupt that lands before the scan has started is cleared by its start.
       warmer?.interrupt();
+      const again = setInterval(() => warmer?.interrupt(), 20);
       await warming;
+      clearInterval(again);
       warmer?.closeSync();
       await chain.catch(() => undefined);
       writer.closeSync();
