@@ -160,29 +160,35 @@ test('a merge and its un-merge are picked up by the next incremental passes', as
   assert.deepEqual(incremental, await snapshotAfterFull());
 });
 
-test('an event stored before its ids are projected is not kept in a fold state (it may belong to a profile not yet known)', async (ctx) => {
-  FOLD.minEvents = 0;
-  ctx.after(() => { FOLD.minEvents = 50; });
+/**
+ * Profile F (user `${p}-u1`, anonymous id `${p}-a1`) with an order; its refund, projected (F is read
+ * whole in its pass); then E, an order of a new user id on F's anonymous id on `eDay`, stored but
+ * not yet projected (F's whole read finds E past the pass's range); then E projected: `${p}-u2`
+ * is a profile of its own (one user id per profile) and E is its order, not F's.
+ */
+async function lateUserOrder(p: string, eDay: string) {
   const ev = (who: Record<string, string>, event: string, id: string, day: string, properties: Record<string, unknown> = {}) =>
     ({ type: 'track', event, messageId: id, timestamp: `${day}T10:00:00Z`, ...who, properties });
-  // F: user fx-u1 with anonymous id fx-a1, an order; its row gets a fold state.
   await ingestMessages(t.engine, WS, [
-    { type: 'identify', messageId: 'fx-id', userId: 'fx-u1', anonymousId: 'fx-a1', timestamp: '2026-09-10T10:00:00Z', traits: {} },
-    ev({ userId: 'fx-u1' }, 'Order Completed', 'fx-o1', '2026-09-11', { order_id: 'fx-o1', total: 10 }),
-    ev({ userId: 'fx-u1' }, 'Product Viewed', 'fx-v1', '2026-09-12', { category: 'books' }),
+    { type: 'identify', messageId: `${p}-id`, userId: `${p}-u1`, anonymousId: `${p}-a1`, timestamp: '2026-09-10T10:00:00Z', traits: {} },
+    ev({ userId: `${p}-u1` }, 'Order Completed', `${p}-o1`, '2026-09-11', { order_id: `${p}-o1`, total: 10 }),
+    ev({ userId: `${p}-u1` }, 'Product Viewed', `${p}-v1`, '2026-09-12', { category: 'books' }),
   ]);
   await drain();
   while ((await step()) > 0);
-  // A refund (F is read whole in its pass), projected; then E (a new user id on F's anonymous id)
-  // stored but not yet projected: F's whole read finds E past the pass's range.
-  await ingestMessages(t.engine, WS, [ev({ userId: 'fx-u1' }, 'Order Refunded', 'fx-r1', '2026-09-13', { order_id: 'fx-o1', total: 2 })]);
+  await ingestMessages(t.engine, WS, [ev({ userId: `${p}-u1` }, 'Order Refunded', `${p}-r1`, '2026-09-13', { order_id: `${p}-o1`, total: 2 })]);
   await drain();
-  await ingestMessages(t.engine, WS, [ev({ userId: 'fx-u2', anonymousId: 'fx-a1' }, 'Order Completed', 'fx-o2', '2026-09-14', { order_id: 'fx-o2', total: 99 })]);
+  await ingestMessages(t.engine, WS, [ev({ userId: `${p}-u2`, anonymousId: `${p}-a1` }, 'Order Completed', `${p}-o2`, eDay, { order_id: `${p}-o2`, total: 99 })]);
   while ((await pumpBatch(t.engine.op, t.engine.es)) > 0);
   while ((await step()) > 0);
-  // Projected, fx-u2 is a profile of its own (one user id per profile): E is its order, not F's.
   await drain();
   while ((await step()) > 0);
+}
+
+test('an event stored before its ids are projected is not kept in a fold state (it may belong to a profile not yet known)', async (ctx) => {
+  FOLD.minEvents = 0;
+  ctx.after(() => { FOLD.minEvents = 50; });
+  await lateUserOrder('fx', '2026-09-14');
   const traits = await allTraits(t.engine.es, WS);
   assert.equal(traits.find((r) => r.userId === 'fx-u1')!.orders, 1);
   assert.equal(traits.find((r) => r.userId === 'fx-u2')!.orders, 1);
@@ -192,23 +198,9 @@ test('an event stored before its ids are projected is not kept in a fold state (
 test('a profile that lost an order it was credited before the order was projected gets its lifecycle history rewritten', async (ctx) => {
   FOLD.minEvents = 0;
   ctx.after(() => { FOLD.minEvents = 50; });
-  const ev = (who: Record<string, string>, event: string, id: string, day: string, properties: Record<string, unknown> = {}) =>
-    ({ type: 'track', event, messageId: id, timestamp: `${day}T10:00:00Z`, ...who, properties });
-  // As above, with E late enough to change G's stages (09-24: returning, not at risk, on the 25th),
-  // and G left with no order event past the pass that moves E to its own profile.
-  await ingestMessages(t.engine, WS, [
-    { type: 'identify', messageId: 'gx-id', userId: 'gx-u1', anonymousId: 'gx-a1', timestamp: '2026-09-10T10:00:00Z', traits: {} },
-    ev({ userId: 'gx-u1' }, 'Order Completed', 'gx-o1', '2026-09-11', { order_id: 'gx-o1', total: 10 }),
-  ]);
-  await drain();
-  while ((await step()) > 0);
-  await ingestMessages(t.engine, WS, [ev({ userId: 'gx-u1' }, 'Order Refunded', 'gx-r1', '2026-09-13', { order_id: 'gx-o1', total: 2 })]);
-  await drain();
-  await ingestMessages(t.engine, WS, [ev({ userId: 'gx-u2', anonymousId: 'gx-a1' }, 'Order Completed', 'gx-o2', '2026-09-24', { order_id: 'gx-o2', total: 99 })]);
-  while ((await pumpBatch(t.engine.op, t.engine.es)) > 0);
-  while ((await step()) > 0);
-  await drain();
-  while ((await step()) > 0);
+  // E late enough to change F's stages (09-24: on the 25th returning, not at risk), and F left with
+  // no order event of its own past the pass that moves E to its own profile.
+  await lateUserOrder('gx', '2026-09-24');
   assert.deepEqual(await snapshot(), await snapshotAfterFull());
 });
 
