@@ -4,12 +4,9 @@ import { MAX_ORDER_AMOUNT } from '../ingest/index.ts';
 import { Params } from './params.ts';
 import { CHURN_FEATURES, churnSql, type ChurnModel } from './churn.ts';
 import { cmpUtf8 } from './collation.ts';
-import { FOLD, SOCIAL_EVENTS, anonymousProbe, foldKey, rangeBodies, rangeLookup, scopeLookups, type FactsQuery, type Scope } from './facts.ts';
+import { FOLD, ORDER_EVENT_NAMES, SOCIAL_EVENTS, anonymousProbe, foldKey, rangeBodies, rangeLookup, scopeLookups, type FactsQuery, type Scope } from './facts.ts';
 import { stageHistory, type StageChange } from './lifecycle.ts';
 
-
-/** The events that make a purchase day (facts.ts ORDER_EVENTS). */
-const ORDER_EVENT_NAMES = new Set(['Order Completed', 'Order Refunded', 'Order Cancelled']);
 /**
  * The facts of a small scope (an incremental pass), computed in TypeScript from the scope's events
  * instead of by the facts query's dozen SQL aggregates (each of which costs DuckDB milliseconds
@@ -188,20 +185,17 @@ export async function scopeAggregates(c: DuckDBConnection, q: FactsQuery & { sco
       }
     }
     const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
-    for (const { row } of rows) {
+    for (const { row, folded } of rows) {
+      const u = row[4] as string | null;
+      const a = row[5] as string | null;
       // An order event past the range's start marks every profile of the scope holding one of its ids:
       // its history can change even if the event goes to another profile now (one it was credited to
       // before its user id was projected loses it).
       if (fold && Number(row[0]) > fold.after && ORDER_EVENT_NAMES.has(row[1] as string)) {
-        for (const [kind, v] of [['user_id', row[4]], ['anonymous_id', row[5]]] as const) {
-          const pid = v === null ? undefined : owner.get(`${kind}\u0001${v as string}`);
+        for (const pid of [u === null ? undefined : owner.get(`user_id\u0001${u}`), a === null ? undefined : owner.get(`anonymous_id\u0001${a}`)]) {
           if (pid !== undefined) orderTouched.add(pid);
         }
       }
-    }
-    for (const { row, folded } of rows) {
-      const u = row[4] as string | null;
-      const a = row[5] as string | null;
       let pid: string | undefined;
       if (u !== null) pid = owner.get(`user_id\u0001${u}`);
       if (pid === undefined && u !== null && known.has(u)) continue;

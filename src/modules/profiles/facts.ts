@@ -41,7 +41,9 @@ const iso = (ms: number) => new Date(ms).toISOString();
  * several paths (`propsSql`): the same values (test/events/fields.test.ts).
  */
 const PROPS = ['order_id', 'total', 'revenue', 'coupon', 'discount', 'category', 'brand'] as const;
-const ORDER_EVENTS = `'Order Completed', 'Order Refunded', 'Order Cancelled'`;
+/** The events that make a purchase day (the lifecycle history's only input). */
+export const ORDER_EVENT_NAMES: ReadonlySet<string> = new Set(['Order Completed', 'Order Refunded', 'Order Cancelled']);
+const ORDER_EVENTS = [...ORDER_EVENT_NAMES].map((n) => `'${n}'`).join(', ');
 /** The properties of the events that use them: the order events, and the product events for the interests ('all' only). */
 const propsSql = (mode: 'all' | 'features' | 'days') =>
   `case when e.event in (${ORDER_EVENTS}${mode === 'all' ? `, 'Product Viewed', 'Product Added'` : ''}) then json_extract_string(e.body, [${PROPS.map((k) => `'${FIELD_PATHS[k]}'`).join(', ')}]) end as props`;
