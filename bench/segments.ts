@@ -16,7 +16,7 @@
  *   4. preview of a 5-condition rule (segments module), median and p99 of `reps` runs.
  *
  *   npm run bench:segments -- [--users 1000000] [--sim-users 60000] [--days 120] [--seed 42]
- *                             [--passes 200] [--reps 10] [--rebuild] [--keep]
+ *                             [--passes 200] [--reps 10] [--rebuild] [--keep] [--duckdb-threads 2]
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -48,6 +48,7 @@ const { values: args } = parseArgs({
     rebuild: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
     out: { type: 'string' },
+    'duckdb-threads': { type: 'string', default: '2' },
   },
 });
 const log = (s: string) => process.stderr.write(s + '\n');
@@ -119,6 +120,8 @@ function stats(xs: number[]) {
 }
 
 async function main() {
+  const threads = Number(args['duckdb-threads']);
+  if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new Error(`--duckdb-threads: a whole number from 1 to 64, not ${JSON.stringify(args['duckdb-threads'])}`);
   const m = machine();
   log(`machine: ${m.nproc} × ${m.model}, ${m.memGiB} GiB, node ${m.node}, load ${load()}`);
   const world: BuiltWorld = await loadWorld({ users: Number(args.users), simUsers: Number(args['sim-users']), days: Number(args.days), seed: Number(args.seed) }, args.rebuild);
@@ -126,7 +129,7 @@ async function main() {
   fs.rmSync(runDir, { recursive: true, force: true });
   log(`copying the world to ${path.relative(ROOT, runDir)} ...`);
   fs.cpSync(world.dir, runDir, { recursive: true });
-  const es = await openEventStoreDb(runDir);
+  const es = await openEventStoreDb(runDir, { threads });
   const tm = performance.now();
   const applied = await migrateEventStore(es);
   const migrateMs = performance.now() - tm;
@@ -172,7 +175,7 @@ async function main() {
 
   const lines = [
     '',
-    `segments bench: ${m.date}, ${m.nproc} × ${m.model}, node ${m.node}, DuckDB threads 2, load at the end ${load()}`,
+    `segments bench: ${m.date}, ${m.nproc} × ${m.model}, node ${m.node}, DuckDB threads ${args['duckdb-threads']}, load at the end ${load()}`,
     `${fmt(world.events)} events, ${fmt(world.profiles)} profiles (${fmt(world.simUsers)} simulated + ${fmt(world.users - world.simUsers)} occasional people, ${world.days} days, seed ${world.seed}), as of ${asOf}`,
     '',
     '| measurement | figure | target |',

@@ -5,7 +5,7 @@ import { isAppError } from '../platform/errors.ts';
 import { getCursor } from '../modules/ingest/index.ts';
 import { storedPosition } from '../modules/events/index.ts';
 import {
-  forgetRanks, getChurnModel, getRun, getRunCached, getTraitsCursor, influenceChanges, maySocialAction, MENTIONS_SHARE, listRuns, mirrorRowsOf, refreshSocialActions, replaceMirrorRows, setMergesChecked, setTraitsCursor,
+  forgetRanks, getChurnModel, getRun, getRunCached, getTraitsCursor, influenceChanges, listRuns, mirrorRowsOf, readPassRange, refreshSocialActions, replaceMirrorRows, setMergesChecked, setTraitsCursor,
   type ChurnModel, type SocialActionRow, type TraitsRun,
 } from '../modules/profiles/index.ts';
 import { PROJECTOR } from './project-events.ts';
@@ -93,9 +93,8 @@ function pass(op: SqlRunner, es: EventStoreDb, o: TraitsStepOptions): Promise<nu
     // whether any can give a social action (maySocialAction: a share touch can be any event).
     const upTo = Math.min(stored, projected, cursor + (o.maxEvents ?? 20_000));
     if (upTo <= cursor) return 0;
-    const evs = (await es.read<{ workspace_id: string; seq: number; user_id: string | null; anonymous_id: string | null; event: string | null; share: boolean }>(
-      `select workspace_id, seq, user_id, anonymous_id, event, ${MENTIONS_SHARE} as share from event_fields e where seq > $1 and seq <= $2`, [cursor, upTo],
-    )).sort((a, b) => a.seq - b.seq);
+    // The range's events and, when short, its social actions: one read (profiles/social-actions.ts).
+    const { events: evs, actions } = await readPassRange(es, cursor, upTo);
     const byWs = new Map<string, Map<string, TouchedId>>();
     const touch = (ws: string, kind: string, value: string | null, seq: number) => {
       if (!value) return;
@@ -107,18 +106,18 @@ function pass(op: SqlRunner, es: EventStoreDb, o: TraitsStepOptions): Promise<nu
       else m.set(k, { kind, value, seq });
     };
     for (const e of evs) {
-      touch(e.workspace_id, 'user_id', e.user_id, e.seq);
-      touch(e.workspace_id, 'anonymous_id', e.anonymous_id, e.seq);
+      touch(e.workspaceId, 'user_id', e.userId, e.seq);
+      touch(e.workspaceId, 'anonymous_id', e.anonymousId, e.seq);
     }
     mark('range');
     // The social actions of the range (idempotent: a replayed range replaces its rows; a range with no
     // social event has none) before the profiles, and the cursor: in the workspace's transaction
     // when the range has one workspace, else each in its own.
-    const social = evs.some((e) => maySocialAction(e.event, e.share));
+    const social = evs.some((e) => e.social);
     // A short range's actions come back (the row path): the influence check reads them, not the table.
     const range = { after: cursor, upTo, social, actions: null as SocialActionRow[] | null };
     const hooks: TxHooks = {
-      before: social ? async (c) => { range.actions = await refreshSocialActions(c, cursor, upTo); } : null, after: (c) => setTraitsCursor(c, upTo), ran: false,
+      before: social ? async (c) => { range.actions = await refreshSocialActions(c, cursor, upTo, actions); } : null, after: (c) => setTraitsCursor(c, upTo), ran: false,
     };
     if (byWs.size === 1) {
       const [ws, ids] = [...byWs][0]!;

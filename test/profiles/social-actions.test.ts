@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openEventStoreDb } from '../../src/platform/eventstore/duckdb.ts';
 import { appendEvents, migrateEventStore } from '../../src/modules/events/index.ts';
-import { ROW_PATH_MAX, rebuildSocialActions, refreshSocialActions } from '../../src/modules/profiles/social-actions.ts';
+import { ROW_PATH_MAX, readPassRange, rebuildSocialActions, refreshSocialActions } from '../../src/modules/profiles/social-actions.ts';
 
 // The incremental pass extracts a short range's social actions row by row (social-actions.ts
 // `rangeActions`), the full recompute with one set-based statement: on random events of every kind
@@ -71,6 +71,22 @@ test('social actions: the row path of a short range writes the rows of the full 
     }
     assert.deepEqual(await rows(), want, 'the row path writes the full extraction\'s rows');
     assert.equal(returned, want.length, 'and returns them');
+    // The same ranges read once before the transaction (readPassRange, as a pass does), their actions handed to the write.
+    await es.write((c) => c.run('delete from social_actions'));
+    let social = 0;
+    for (let after = 0; after < events.length;) {
+      const upTo = Math.min(events.length, after + 1 + rnd(40));
+      const pre = await readPassRange(es, after, upTo);
+      assert.ok(pre.actions, 'a short range comes with its actions');
+      assert.deepEqual(pre.events.map((e) => e.seq), Array.from({ length: upTo - after }, (_, i) => after + 1 + i), 'every event of the range, in seq order');
+      social += pre.events.filter((e) => e.social).length;
+      const got = await es.write((c) => refreshSocialActions(c, after, upTo, pre.actions));
+      assert.equal(got, pre.actions);
+      after = upTo;
+    }
+    assert.deepEqual(await rows(), want, 'the actions read before the transaction are the row path\'s');
+    assert.ok(social > 0 && social < events.length, `some events, not all, can give an action (${social} of ${events.length})`);
+    assert.equal((await readPassRange(es, 0, ROW_PATH_MAX + 1)).actions, null, 'a long range reads the ids only');
     // A replayed range replaces its rows.
     await es.write((c) => refreshSocialActions(c, 100, 300));
     assert.deepEqual(await rows(), want, 'a replayed range changes nothing');

@@ -20,7 +20,7 @@ export {
   type TraitsRow, type RfmGrid, type StageChangeRow, type Influencer,
 } from './read.ts';
 export { buyerTraitColumns, traitsOfProfiles, traitColumnsPresent, NUMERIC_TRAIT_COLUMNS, EXPORT_TRAIT_COLUMNS, type TraitColumns } from './columns.ts';
-export { rebuildSocialActions, refreshSocialActions, maySocialAction, MENTIONS_SHARE, type SocialActionRow } from './social-actions.ts';
+export { rebuildSocialActions, refreshSocialActions, readPassRange, maySocialAction, MENTIONS_SHARE, type SocialActionRow, type PassEvent } from './social-actions.ts';
 export { influenceChanges, applyCentrality, staleCounts, readCounts, applyCounts, type StaleCounts, type CountsRows } from './influence.ts';
 export { staleCentrality, readGraphLinks, centralityOffThread, centralityRefreshedAt, type StaleCentrality, type CentralityRows, type GraphLinks } from './centrality.ts';
 export { createTraitsIndexes, dropAllTraitsIndexes } from './indexes.ts';

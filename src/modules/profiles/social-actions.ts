@@ -3,6 +3,7 @@ import { dropTraitsIndexes } from './indexes.ts';
 import { amountSql } from './facts.ts';
 import { Params } from './params.ts';
 import type { FieldName } from '../events/index.ts';
+import { readRows, type EventStoreDb } from '../../platform/eventstore/duckdb.ts';
 
 /**
  * `social_actions`: the events the influence traits read, extracted once from the event log
@@ -108,12 +109,13 @@ export interface SocialActionRow {
  * (influence.ts `influenceChanges` reads them instead of the table); a longer one by the
  * set-based statement of the full rebuild (null). Both give the same rows
  * (test/profiles/social-actions.test.ts): the extraction's single-statement form costs DuckDB
- * ~20 ms whatever its input, the row path a few.
+ * ~20 ms whatever its input, the row path a few. `extracted`: the range's rows as `readPassRange`
+ * gave them (read before the transaction: the event log's rows of a seq range do not change).
  */
-export async function refreshSocialActions(c: DuckDBConnection, after: number, upTo: number): Promise<SocialActionRow[] | null> {
+export async function refreshSocialActions(c: DuckDBConnection, after: number, upTo: number, extracted?: SocialActionRow[] | null): Promise<SocialActionRow[] | null> {
   await c.run('delete from social_actions where seq > $1 and seq <= $2', [after, upTo]);
   if (upTo - after <= ROW_PATH_MAX) {
-    const rows = await rangeActions(c, after, upTo);
+    const rows = extracted ?? await rangeActions(c, after, upTo);
     await insertActions(c, rows);
     return rows;
   }
@@ -127,54 +129,70 @@ const EDGE_EVENTS: Record<string, [kind: string, other: 'followee' | 'friend' | 
   'Friend Removed': ['unfriend', 'friend'], 'Invite Accepted': ['invite_accepted', 'inviter'],
 };
 
+/** A row of ACTION_COLUMNS. */
+export interface ActionSource {
+  workspace_id: string; seq: number; us: number; type: string; event: string | null; user_id: string | null; anonymous_id: string | null;
+  followee: string | null; friend: string | null; inviter: string | null; invite: string | null; share: string | null; parent: string | null;
+  campaign: string | null; order_id: string | null; amount: string | null; mentions: boolean;
+}
+
 /**
- * `extractSql`'s rows of a seq range, row by row: the same filter and the same property
- * expressions (nullif, try_cast, amountSql, rounding to a decimal) in SQL, the branches in JS.
+ * The columns of `event_fields e` the row path reads (ActionSource): extractSql's property
+ * expressions (nullif, try_cast, amountSql, rounding to a decimal) in SQL.
  */
+export const ACTION_COLUMNS = `e.workspace_id, e.seq, epoch_us(e.ts) as us, e.type, e.event, e.user_id, e.anonymous_id, ${p('followee_id')} as followee,
+       ${p('friend_id')} as friend, ${p('inviter_id')} as inviter, ${p('invite_id')} as invite, ${p('share_id')} as share, ${p('parent_share_id')} as parent,
+       ${p('campaign_share_id')} as campaign, ${p('order_id')} as order_id,
+       case when e.event = 'Order Completed' then round(coalesce(${amountSql(d('total'))}, ${amountSql(d('revenue'))}), 2)::decimal(18,2)::varchar end as amount,
+       ${MENTIONS_SHARE} as mentions`;
+
+/** `extractSql`'s rows of a seq range, row by row: ACTION_COLUMNS in SQL, the branches in JS (actionsOf). */
 export async function rangeActions(c: DuckDBConnection, after: number, upTo: number): Promise<SocialActionRow[]> {
-  const r = await c.runAndReadAll(
-    `select e.workspace_id, e.seq, epoch_us(e.ts), e.type, e.event, e.user_id, e.anonymous_id, ${p('followee_id')}, ${p('friend_id')}, ${p('inviter_id')},
-       ${p('invite_id')}, ${p('share_id')}, ${p('parent_share_id')}, ${p('campaign_share_id')}, ${p('order_id')},
-       case when e.event = 'Order Completed' then round(coalesce(${amountSql(d('total'))}, ${amountSql(d('revenue'))}), 2)::decimal(18,2)::varchar end,
-       ${MENTIONS_SHARE}
-     from event_fields e where e.seq > $1 and e.seq <= $2 and ${SOCIAL_ACTION_EVENTS} order by e.seq`,
-    [after, upTo],
-  );
+  const rows = await readRows<ActionSource>(c, `select ${ACTION_COLUMNS} from event_fields e where e.seq > $1 and e.seq <= $2 and ${SOCIAL_ACTION_EVENTS} order by e.seq`, [after, upTo]);
+  return actionsOf(rows, (ws, seq) => linesAmount((sql, params) => readRows(c, sql, params), ws, seq));
+}
+
+/**
+ * The social actions of ActionSource rows (in seq order; a row that cannot give one gives none).
+ * `amountOf`: an order's amount from its lines, when it gives neither total nor revenue.
+ */
+export async function actionsOf(rows: ActionSource[], amountOf: (ws: string, seq: number) => Promise<string>): Promise<SocialActionRow[]> {
   const out: SocialActionRow[] = [];
-  for (const x of r.getRowsJS()) {
-    const t = (i: number) => x[i] as string | null;
-    const [ws, type, event, userId, anonymousId] = [x[0] as string, x[3] as string, t(4), t(5), t(6)];
-    const [seq, us, mentions] = [x[1] as bigint, x[2] as bigint, x[16] as boolean];
-    const [followee, friend, inviter, invite, share, parent, campaign, order, amount] = [7, 8, 9, 10, 11, 12, 13, 14, 15].map(t) as Array<string | null>;
+  for (const x of rows) {
+    const { type, event, share, parent, invite } = x;
+    if (!maySocialAction(event, x.mentions)) continue;
     const row = (kind: string, o: Partial<SocialActionRow> = {}): SocialActionRow => ({
-      workspaceId: ws, seq: Number(seq), us: Number(us), kind, userId, anonymousId,
+      workspaceId: x.workspace_id, seq: Number(x.seq), us: Number(x.us), kind, userId: x.user_id, anonymousId: x.anonymous_id,
       otherUserId: null, shareId: null, parentShareId: null, inviteId: null, orderId: null, amount: null, ...o,
     });
     const edge = event === null ? undefined : EDGE_EVENTS[event];
     if (type === 'track' && edge) {
-      const other = { followee, friend, inviter }[edge[1]] ?? null;
+      const other = { followee: x.followee, friend: x.friend, inviter: x.inviter }[edge[1]] ?? null;
       out.push(row(edge[0], { otherUserId: other, inviteId: event === 'Invite Accepted' ? invite ?? null : null }));
     }
     if (type === 'track' && event === 'Invite Sent') out.push(row('invite_sent', { inviteId: invite ?? null }));
     if (type === 'track' && event === 'Product Shared' && share) out.push(row('share', { shareId: share, parentShareId: parent === share ? null : parent ?? null }));
-    if ((type === 'track' || type === 'page' || type === 'screen') && event !== 'Product Shared' && mentions) {
-      const touch = campaign ?? (event === 'Share Link Opened' || type === 'page' || type === 'screen' ? share ?? null : null);
+    if ((type === 'track' || type === 'page' || type === 'screen') && event !== 'Product Shared' && x.mentions) {
+      const touch = x.campaign ?? (event === 'Share Link Opened' || type === 'page' || type === 'screen' ? share ?? null : null);
       if (touch !== null) out.push(row('touch', { shareId: touch }));
     }
-    if (event === 'Order Completed') out.push(row('order', { shareId: share ?? null, orderId: order ?? null, amount: amount ?? await linesAmount(c, ws, Number(seq)) }));
-    if (event === 'Order Cancelled' && order) out.push(row('cancel', { orderId: order }));
+    if (event === 'Order Completed') out.push(row('order', { shareId: share ?? null, orderId: x.order_id ?? null, amount: x.amount ?? await amountOf(x.workspace_id, Number(x.seq)) }));
+    if (event === 'Order Cancelled' && x.order_id) out.push(row('cancel', { orderId: x.order_id }));
   }
   return out;
 }
 
+/** A read of rows as objects (a connection's, or the event store's reader). */
+type ReadRows = <T>(sql: string, params: Array<string | number>) => Promise<T[]>;
+
 /** An order's amount from its lines when it gives neither total nor revenue (extractSql's `lines`; no line: 0). */
-async function linesAmount(c: DuckDBConnection, ws: string, seq: number): Promise<string> {
-  const r = await c.runAndReadAll(
-    `select round(coalesce(${amountSql('s')}, 0), 2)::decimal(18,2)::varchar from (
+async function linesAmount(read: ReadRows, ws: string, seq: number): Promise<string> {
+  const r = await read<{ a: string }>(
+    `select round(coalesce(${amountSql('s')}, 0), 2)::decimal(18,2)::varchar as a from (
        select round(sum(coalesce(l.price, 0) * l.quantity), 2) as s from order_lines l where l.workspace_id = $1 and l.seq = $2)`,
     [ws, seq],
   );
-  return r.getRowsJS()[0]![0] as string;
+  return r[0]!.a;
 }
 
 /** Inserts row-path actions (one statement over bound lists; the decimal and timestamp from their exact text). */
@@ -188,4 +206,24 @@ async function insertActions(c: DuckDBConnection, rows: SocialActionRow[]): Prom
        ${col((r) => r.parentShareId)}, ${col((r) => r.inviteId)}, ${col((r) => r.orderId)}, ${col((r) => r.amount)}::decimal(18,2)`)}`,
     q.values, q.types,
   );
+}
+
+/** An event of a pass's range: its workspace, seq, ids, name, and whether it can give a social action. */
+export interface PassEvent { workspaceId: string; seq: number; userId: string | null; anonymousId: string | null; event: string | null; social: boolean }
+
+/**
+ * A pass's seq range of the event log in one read on the store's reader, before the pass's
+ * transaction (the log's rows of a seq range do not change): its events in seq order and, for a
+ * short range (the row path), its social actions, which refreshSocialActions then writes without
+ * reading the range again. A longer range reads the ids only (`actions` null).
+ */
+export async function readPassRange(es: EventStoreDb, after: number, upTo: number): Promise<{ events: PassEvent[]; actions: SocialActionRow[] | null }> {
+  const short = upTo - after <= ROW_PATH_MAX;
+  const cols = short ? ACTION_COLUMNS : `e.workspace_id, e.seq, e.user_id, e.anonymous_id, e.event, ${MENTIONS_SHARE} as mentions`;
+  const rows = (await es.read<ActionSource>(`select ${cols} from event_fields e where e.seq > $1 and e.seq <= $2`, [after, upTo])).sort((a, b) => a.seq - b.seq);
+  const events = rows.map((x) => ({
+    workspaceId: x.workspace_id, seq: x.seq, userId: x.user_id, anonymousId: x.anonymous_id, event: x.event, social: maySocialAction(x.event, x.mentions),
+  }));
+  const actions = short ? await actionsOf(rows, (ws, seq) => linesAmount((sql, params) => es.read(sql, params), ws, seq)) : null;
+  return { events, actions };
 }

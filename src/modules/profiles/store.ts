@@ -118,16 +118,21 @@ interface RawMirrorRow { workspace_id: string; kind: string; value: string; prof
 
 /**
  * The workspace's distinct mirror rows with these values or profiles: one plain index lookup per
- * list (DuckDB answers `col in (constants)` from an ART index only when it is the scan's one filter;
+ * list (`parallel`: both at once, on a store's reader pool) (DuckDB answers `col in (constants)` from an ART index only when it is the scan's one filter;
  * a single statement with both lookups as CTEs costs twice their sum), the rest in JS.
  */
-async function mirrorRows(read: (sql: string, p: Params) => Promise<RawMirrorRow[]>, ws: string, values: string[], profiles: string[]): Promise<MirrorRow[]> {
+async function mirrorRows(read: (sql: string, p: Params) => Promise<RawMirrorRow[]>, ws: string, values: string[], profiles: string[], parallel = false): Promise<MirrorRow[]> {
   const out = new Map<string, MirrorRow>();
   const cols = 'workspace_id, kind, value, profile_id';
-  for (const [col, list] of [['value', [...new Set(values)]], ['profile_id', [...new Set(profiles)]]] as Array<[string, string[]]>) {
-    if (!list.length) continue;
+  const lookups = ([['value', [...new Set(values)]], ['profile_id', [...new Set(profiles)]]] as Array<[string, string[]]>).filter(([, list]) => list.length);
+  const one = ([col, list]: [string, string[]]) => {
     const p = new Params();
-    for (const x of await read(`select ${cols} from profile_identities where ${col} in ${p.inList(list)}`, p)) {
+    return read(`select ${cols} from profile_identities where ${col} in ${p.inList(list)}`, p);
+  };
+  const results = parallel ? await Promise.all(lookups.map(one)) : [];
+  if (!parallel) for (const l of lookups) results.push(await one(l));
+  for (const rows of results) {
+    for (const x of rows) {
       if (x.workspace_id === ws) out.set(`${x.kind}\u0001${x.value}\u0001${x.profile_id}`, { kind: x.kind, value: x.value, profileId: x.profile_id });
     }
   }
@@ -136,7 +141,8 @@ async function mirrorRows(read: (sql: string, p: Params) => Promise<RawMirrorRow
 
 /** The mirror rows of the workspace holding any of these values, or of any of these profiles (by index). */
 export async function mirrorRowsOf(db: EventStoreDb, ws: string, values: string[], profiles: string[]): Promise<MirrorRow[]> {
-  return mirrorRows((sql, p) => db.read<RawMirrorRow>(sql, p.values), ws, values, profiles);
+  // Side by side on the store's readers.
+  return mirrorRows((sql, p) => db.read<RawMirrorRow>(sql, p.values), ws, values, profiles, true);
 }
 
 /** The scope of some profiles from their mirror rows (the rows just written to the mirror). */

@@ -4,7 +4,8 @@ import { DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node
 
 /**
  * The embedded event store (DuckDB, one file under the data dir). Writes go through one connection
- * serialised by a queue; reads use their own connection (DuckDB's MVCC keeps them consistent).
+ * serialised by a queue; reads use a small pool of their own connections (DuckDB's MVCC keeps
+ * them consistent; each read statement is its own transaction).
  */
 export interface EventStoreDb {
   /** Runs `fn` inside one DuckDB transaction on the writer connection, one at a time. */
@@ -37,15 +38,36 @@ export async function readRows<T>(c: DuckDBConnection, sql: string, params: Duck
   return r.getRowObjectsJS().map((row) => jsonSafe(row as Record<string, unknown>)) as T[];
 }
 
-export async function openEventStoreDb(dataDir: string | undefined): Promise<EventStoreDb> {
+/** Reader connections per store (the machine has 2 cores; DuckDB runs each statement on up to `threads`). */
+const READERS = 2;
+
+/**
+ * `threads`: DuckDB's scheduler threads (default 2, the machine's cores). One thread makes an
+ * incremental pass's point statements ~25 % faster (no second thread to wake per statement) but
+ * runs every large statement on one core (docs/benchmarks.md, bench:segments --duckdb-threads).
+ */
+export async function openEventStoreDb(dataDir: string | undefined, o: { threads?: number } = {}): Promise<EventStoreDb> {
   let file = ':memory:';
   if (dataDir) {
     fs.mkdirSync(dataDir, { recursive: true });
     file = path.join(dataDir, 'events.duckdb');
   }
-  const instance = await DuckDBInstance.create(file, { threads: '2' });
+  const instance = await DuckDBInstance.create(file, { threads: String(o.threads ?? 2) });
   const writer = await instance.connect();
-  const reader = await instance.connect();
+  // Reads on a pool of READERS connections: a statement takes a free one, else waits its turn, so
+  // independent reads (an incremental pass's lookups) run side by side instead of one after another.
+  const readers = await Promise.all(Array.from({ length: READERS }, () => instance.connect()));
+  const free = [...readers];
+  const waiting: Array<(c: DuckDBConnection) => void> = [];
+  const withReader = async <T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> => {
+    const c = free.pop() ?? await new Promise<DuckDBConnection>((resolve) => waiting.push(resolve));
+    try {
+      return await fn(c);
+    } finally {
+      const next = waiting.shift();
+      if (next) next(c); else free.push(c);
+    }
+  };
   let chain: Promise<unknown> = Promise.resolve();
   let warmer: DuckDBConnection | null = null;
   let warming: Promise<boolean> = Promise.resolve(true);
@@ -67,7 +89,7 @@ export async function openEventStoreDb(dataDir: string | undefined): Promise<Eve
       chain = p.catch(() => undefined);
       return p;
     },
-    read: <T>(sql: string, params: DuckDBValue[] = []) => readRows<T>(reader, sql, params),
+    read: <T>(sql: string, params: DuckDBValue[] = []) => withReader((c) => readRows<T>(c, sql, params)),
     warm(table: string, skip: string[] = []): Promise<boolean> {
       const run = async () => {
         if (closed) return false;
@@ -94,7 +116,7 @@ export async function openEventStoreDb(dataDir: string | undefined): Promise<Eve
       warmer?.closeSync();
       await chain.catch(() => undefined);
       writer.closeSync();
-      reader.closeSync();
+      for (const r of readers) r.closeSync();
       instance.closeSync();
     },
   };
