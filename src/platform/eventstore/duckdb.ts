@@ -54,24 +54,34 @@ export async function openEventStoreDb(dataDir: string | undefined, o: { threads
   }
   const instance = await DuckDBInstance.create(file, { threads: String(o.threads ?? 2) });
   const writer = await instance.connect();
+  let closed = false;
+  /** Set once the writer's queue has settled in close(): reads until then still run (a closing write may read). */
+  let readsClosed = false;
   // Reads on a pool of READERS connections: a statement takes a free one, else waits its turn, so
   // independent reads (an incremental pass's lookups) run side by side instead of one after another.
   const readers = await Promise.all(Array.from({ length: READERS }, () => instance.connect()));
   const free = [...readers];
-  const waiting: Array<(c: DuckDBConnection) => void> = [];
+  const waiting: Array<{ resolve: (c: DuckDBConnection) => void; reject: (e: Error) => void }> = [];
+  let reading = 0;
+  let idle: (() => void) | null = null;
   const withReader = async <T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> => {
-    const c = free.pop() ?? await new Promise<DuckDBConnection>((resolve) => waiting.push(resolve));
+    if (readsClosed) throw new Error('event store closed');
+    reading++;
     try {
-      return await fn(c);
+      const c = free.pop() ?? await new Promise<DuckDBConnection>((resolve, reject) => waiting.push({ resolve, reject }));
+      try {
+        return await fn(c);
+      } finally {
+        const next = waiting.shift();
+        if (next) next.resolve(c); else free.push(c);
+      }
     } finally {
-      const next = waiting.shift();
-      if (next) next(c); else free.push(c);
+      if (--reading === 0) idle?.();
     }
   };
   let chain: Promise<unknown> = Promise.resolve();
   let warmer: DuckDBConnection | null = null;
   let warming: Promise<boolean> = Promise.resolve(true);
-  let closed = false;
   return {
     write<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
       const run = async () => {
@@ -115,6 +125,10 @@ export async function openEventStoreDb(dataDir: string | undefined, o: { threads
       clearInterval(again);
       warmer?.closeSync();
       await chain.catch(() => undefined);
+      // Reads still queued fail (the store is closing); those running finish before their connections close.
+      readsClosed = true;
+      for (const w of waiting.splice(0)) w.reject(new Error('event store closed'));
+      if (reading > 0) await new Promise<void>((resolve) => { idle = resolve; });
       writer.closeSync();
       for (const r of readers) r.closeSync();
       instance.closeSync();
