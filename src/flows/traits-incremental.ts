@@ -5,7 +5,7 @@ import { isAppError } from '../platform/errors.ts';
 import { getCursor } from '../modules/ingest/index.ts';
 import { storedPosition } from '../modules/events/index.ts';
 import {
-  forgetRanks, getChurnModel, getRun, getRunCached, getTraitsCursor, influenceChanges, listRuns, mirrorRowsOf, readPassRange, refreshSocialActions, replaceMirrorRows, setMergesChecked, setTraitsCursor,
+  flushScores, forgetRanks, getChurnModel, getRun, getRunCached, getTraitsCursor, influenceChanges, listRuns, mirrorRowsOf, readPassRange, refreshSocialActions, replaceMirrorRows, scoresPending, setMergesChecked, setTraitsCursor,
   type ChurnModel, type SocialActionRow, type TraitsRun,
 } from '../modules/profiles/index.ts';
 import { PROJECTOR } from './project-events.ts';
@@ -33,6 +33,8 @@ export interface TraitsStepOptions {
   maxDutyCycle?: number;
   /** When given, the milliseconds of each phase of the pass are added to it (bench:segments). */
   timings?: Record<string, number>;
+  /** Called once the pass's traits rows and cursor are committed, before other people's moved scores are written (bench:segments). */
+  onCommitted?: () => void;
 }
 
 /** Above this many touched profiles (or a fifth of the workspace), a pass recomputes the workspace. */
@@ -72,75 +74,96 @@ export function timer(timings: Record<string, number> | undefined): (phase: stri
 function pass(op: SqlRunner, es: EventStoreDb, o: TraitsStepOptions): Promise<number> {
   return withTraitsLock(es, async () => {
     const mark = timer(o.timings);
-    const today = (o.today ?? todayUtc)();
-    if (Date.now() - (lastCheck.get(es) ?? 0) >= (o.checkEveryMs ?? 10_000)) {
-      lastCheck.set(es, Date.now());
-      await refreshStaleRuns(op, es, today);
-      // Un-merges come from the API, not the event stream: picked up here.
-      for (const ws of await listRuns(es)) await updateWorkspace(op, es, ws, [], today, null, mark);
-    }
-    // The cursor as this process last committed it (the pass is its only writer), else as stored.
-    const cursor = cursors.get(es) ?? await getTraitsCursor(es);
-    mark('range: cursor');
-    const projected = await getCursor(op, PROJECTOR);
-    mark('range: projected');
-    // The event store's position (in memory after a first read past the cursor: storedPosition).
-    const stored = await storedPosition(es, cursor);
-    mark('range: stored');
-    if (stored - projected > (o.maxProjectorLag ?? 5000)) return 0;
-    // The range: at most maxEvents seqs past the cursor, none past the projector (a bound on seq,
-    // not an ORDER BY … LIMIT: plain statements are the cheap ones in DuckDB). Its events' ids, and
-    // whether any can give a social action (maySocialAction: a share touch can be any event).
-    const upTo = Math.min(stored, projected, cursor + (o.maxEvents ?? 20_000));
-    if (upTo <= cursor) return 0;
-    // The range's events and, when short, its social actions: one read (profiles/social-actions.ts).
-    const { events: evs, actions } = await readPassRange(es, cursor, upTo);
-    const byWs = new Map<string, Map<string, TouchedId>>();
-    const touch = (ws: string, kind: string, value: string | null, seq: number) => {
-      if (!value) return;
-      let m = byWs.get(ws);
-      if (!m) byWs.set(ws, (m = new Map()));
-      const k = `${kind}\u0001${value}`;
-      const t = m.get(k);
-      if (t) t.seq = Math.max(t.seq, seq);
-      else m.set(k, { kind, value, seq });
-    };
-    for (const e of evs) {
-      touch(e.workspaceId, 'user_id', e.userId, e.seq);
-      touch(e.workspaceId, 'anonymous_id', e.anonymousId, e.seq);
-    }
-    mark('range');
-    // The social actions of the range (idempotent: a replayed range replaces its rows; a range with no
-    // social event has none) before the profiles, and the cursor: in the workspace's transaction
-    // when the range has one workspace, else each in its own.
-    const social = evs.some((e) => e.social);
-    // A short range's actions come back (the row path): the influence check reads them, not the table.
-    const range = { after: cursor, upTo, social, actions: null as SocialActionRow[] | null };
-    const hooks: TxHooks = {
-      before: social ? async (c) => { range.actions = await refreshSocialActions(c, cursor, upTo, actions); } : null, after: (c) => setTraitsCursor(c, upTo), ran: false,
-    };
-    if (byWs.size === 1) {
-      const [ws, ids] = [...byWs][0]!;
-      await updateWorkspace(op, es, ws, [...ids.values()], today, range, mark, hooks);
-    } else {
-      if (hooks.before) await es.write(hooks.before);
-      hooks.before = null;
-      for (const [ws, ids] of byWs) await updateWorkspace(op, es, ws, [...ids.values()], today, range, mark);
-    }
-    if (!hooks.ran) {
-      await es.write(async (c) => {
-        if (hooks.before) await hooks.before(c);
-        await hooks.after(c);
-      });
-    }
-    cursors.set(es, upTo);
-    mark('cursor');
-    return Math.max(evs.length, 1);
+    const n = await passUnlocked(op, es, o, mark);
+    // Other people's RFM / price-band scores that the scopes' new values moved (a bin boundary
+    // shifted), in a transaction of their own: the scopes' rows did not wait for that UPDATE.
+    await flushPendingScores(es);
+    mark('scores of others');
+    return n;
   }).catch((e: unknown) => {
     cursors.delete(es);
     throw e;
   });
 }
+
+async function passUnlocked(op: SqlRunner, es: EventStoreDb, o: TraitsStepOptions, mark: (phase: string) => void): Promise<number> {
+  const today = (o.today ?? todayUtc)();
+  if (Date.now() - (lastCheck.get(es) ?? 0) >= (o.checkEveryMs ?? 10_000)) {
+    lastCheck.set(es, Date.now());
+    await refreshStaleRuns(op, es, today);
+    // Un-merges come from the API, not the event stream: picked up here.
+    for (const ws of await listRuns(es)) await updateWorkspace(op, es, ws, [], today, null, mark);
+  }
+  // The cursor as this process last committed it (the pass is its only writer), else as stored.
+  const cursor = cursors.get(es) ?? await getTraitsCursor(es);
+  mark('range: cursor');
+  const projected = await getCursor(op, PROJECTOR);
+  mark('range: projected');
+  // The event store's position (in memory after a first read past the cursor: storedPosition).
+  const stored = await storedPosition(es, cursor);
+  mark('range: stored');
+  if (stored - projected > (o.maxProjectorLag ?? 5000)) return 0;
+  // The range: at most maxEvents seqs past the cursor, none past the projector (a bound on seq,
+  // not an ORDER BY … LIMIT: plain statements are the cheap ones in DuckDB). Its events' ids, and
+  // whether any can give a social action (maySocialAction: a share touch can be any event).
+  const upTo = Math.min(stored, projected, cursor + (o.maxEvents ?? 20_000));
+  if (upTo <= cursor) return 0;
+  // The range's events and, when short, its social actions: one read (profiles/social-actions.ts).
+  const { events: evs, actions } = await readPassRange(es, cursor, upTo);
+  const byWs = new Map<string, Map<string, TouchedId>>();
+  const touch = (ws: string, kind: string, value: string | null, seq: number) => {
+    if (!value) return;
+    let m = byWs.get(ws);
+    if (!m) byWs.set(ws, (m = new Map()));
+    const k = `${kind}\u0001${value}`;
+    const t = m.get(k);
+    if (t) t.seq = Math.max(t.seq, seq);
+    else m.set(k, { kind, value, seq });
+  };
+  for (const e of evs) {
+    touch(e.workspaceId, 'user_id', e.userId, e.seq);
+    touch(e.workspaceId, 'anonymous_id', e.anonymousId, e.seq);
+  }
+  mark('range');
+  // The social actions of the range (idempotent: a replayed range replaces its rows; a range with no
+  // social event has none) before the profiles, and the cursor: in the workspace's transaction
+  // when the range has one workspace, else each in its own.
+  const social = evs.some((e) => e.social);
+  // A short range's actions come back (the row path): the influence check reads them, not the table.
+  const range = { after: cursor, upTo, social, actions: null as SocialActionRow[] | null };
+  const hooks: TxHooks = {
+    before: social ? async (c) => { range.actions = await refreshSocialActions(c, cursor, upTo, actions); } : null, after: (c) => setTraitsCursor(c, upTo), ran: false,
+  };
+  if (byWs.size === 1) {
+    const [ws, ids] = [...byWs][0]!;
+    await updateWorkspace(op, es, ws, [...ids.values()], today, range, mark, hooks);
+  } else {
+    if (hooks.before) await es.write(hooks.before);
+    hooks.before = null;
+    for (const [ws, ids] of byWs) await updateWorkspace(op, es, ws, [...ids.values()], today, range, mark);
+  }
+  if (!hooks.ran) {
+    await es.write(async (c) => {
+      if (hooks.before) await hooks.before(c);
+      await hooks.after(c);
+    });
+  }
+  cursors.set(es, upTo);
+  mark('cursor');
+  o.onCommitted?.();
+  return Math.max(evs.length, 1);
+}
+
+/** rank-cache.ts `flushScores` for the workspaces with rows pending (none: no transaction). */
+async function flushPendingScores(es: EventStoreDb) {
+  const c = writers.get(es);
+  const due = c ? scoresPending(c) : [];
+  if (!due.length) return;
+  await es.write(async (w) => { for (const ws of due) await flushScores(w, ws); });
+}
+
+/** The writer connection of each event store, as the last pass's transaction saw it (flushPendingScores). */
+const writers = new WeakMap<EventStoreDb, DuckDBConnection>();
 
 /** A pass's seq range; `actions`: its social actions when the row path extracted them (social-actions.ts). */
 interface PassRange { after: number; upTo: number; social: boolean; actions: SocialActionRow[] | null }
@@ -176,7 +199,11 @@ async function updateWorkspace(
   // The mirror's rows of these ids and of the seeds (one read): the profiles that held the ids before
   // (a merge or un-merge moves ids between profiles) join the scope.
   const lookup = [...ids, ...seedIds];
-  const mirrored = await mirrorRowsOf(es, ws, lookup.map((i) => i.value), seeds);
+  // Beside the mirror's rows, on the readers: whether the range's orders are credited to a share (the
+  // influence check's touch lookup, influence.ts). With the range's actions in hand (the row path),
+  // the table's rows it reads are not the transaction's; its answer counts when no id moves (below).
+  const early = range?.social && range.actions ? influenceChanges(es, ws, run.asOf, range.after, range.upTo, seedIds, range.actions) : null;
+  const [mirrored, earlyInfluence] = await Promise.all([mirrorRowsOf(es, ws, lookup.map((i) => i.value), seeds), early]);
   const keys = new Set(lookup.map((i) => `${i.kind}\u0001${i.value}`));
   const previous = mirrored.filter((r) => keys.has(`${r.kind}\u0001${r.value}`)).map((r) => r.profileId);
   mark('lookups: mirror profiles');
@@ -196,18 +223,20 @@ async function updateWorkspace(
   try {
     await es.write(async (c) => {
       conn = c;
+      writers.set(es, c);
       if (hooks?.before) await hooks.before(c);
       const { changed: mirrorChanged, moved } = await replaceMirrorRows(c, ws, scope, rows, same ? mirrored : undefined);
       mark('mirror');
       // The influence step only when the pass can have changed an influence trait (influence.ts); a
       // range without an event that can give a social action has none to look for.
+      // (No mirror change: the scope is the seeds and `rows` their identities, as the early check read.)
       const influence = mirrorChanged || un.profiles.length || range === null
-        ? 'all' : range.social ? await influenceChanges(c, ws, run.asOf, range.after, range.upTo, rows, range.actions) : 'none';
+        ? 'all' : range.social ? earlyInfluence ?? await influenceChanges(c, ws, run.asOf, range.after, range.upTo, rows, range.actions) : 'none';
       mark('influence check');
       // The pass's events fold into the stored states of the profiles whose identifiers stayed (facts-scope.ts).
       const unmerged = new Set(un.profiles);
       const fold = range ? { after: range.after, upTo: range.upTo, stable: new Set(scope.filter((p) => !moved.has(p) && !unmerged.has(p))) } : undefined;
-      await recomputeProfiles(c, ws, scope, run.asOf, run.settings, model, { influence, mark, mirror: rows, fold });
+      await recomputeProfiles(c, ws, scope, run.asOf, run.settings, model, { influence, mark, mirror: rows, fold, deferScores: true, reader: es.withReader });
       if (un.latest && un.latest !== run.mergesCheckedAt) await setMergesChecked(c, ws, un.latest);
       if (hooks) {
         await hooks.after(c);

@@ -9,7 +9,7 @@ import { recomputeAll } from '../../src/flows/traits-recompute.ts';
 import { traitsStep } from '../../src/flows/traits-incremental.ts';
 import { influenceRefreshStep } from '../../src/flows/traits-influence-refresh.ts';
 import { unmerge } from '../../src/modules/identity/index.ts';
-import { allTraits, dayNumber, factsSql, getRun, isoDay, LIFECYCLE_STAGES } from '../../src/modules/profiles/index.ts';
+import { allTraits, dayNumber, factsSql, forgetRanks, getRun, isoDay, LIFECYCLE_STAGES, scoresPending } from '../../src/modules/profiles/index.ts';
 import { foldStats } from '../../src/modules/profiles/facts-scope.ts';
 import { FOLD } from '../../src/modules/profiles/facts.ts';
 
@@ -100,6 +100,33 @@ test('incremental passes during a stream of events agree exactly with a full rec
       assert.equal(r.lifecycleStage, last.get(r.profileId));
     } else assert.equal(r.lifecycleStage, 'prospect');
   }
+});
+
+test('other people\'s scores an order moves are written after the pass commits; lost to a crash in between, the next process\'s first pass writes them', async () => {
+  // The one-order buyers: an order moves one of them up the frequency ranking, past bin boundaries.
+  const buyers = (await allTraits(t.engine.es, WS)).filter((r) => r.orders === 1 && typeof r.userId === 'string');
+  assert.ok(buyers.length > 20);
+  const order = (u: string, i: number) => ({
+    type: 'track', event: 'Order Completed', messageId: `moved-${i}`, userId: u, timestamp: '2026-09-29T10:00:00Z',
+    properties: { order_id: `moved-${i}`, total: 5000 + i, products: [{ product_id: 'p-moved', price: 5000 + i, quantity: 1 }] },
+  });
+  let pending: string[] = [];
+  for (let i = 0; i < 5 && !pending.length; i++) {
+    await ingestMessages(t.engine, WS, [order(buyers[i]!.userId as string, i)]);
+    await drain();
+    // The process dies between the pass's commit and the write of the scores it moved.
+    await assert.rejects(traitsStep(t.engine.op, t.engine.es, {
+      today: () => AS_OF, checkEveryMs: 0, maxDutyCycle: 1, onCommitted: () => { throw new Error('killed'); },
+    }), /killed/);
+    pending = await t.engine.es.write(async (c) => scoresPending(c));
+  }
+  assert.deepEqual(pending, [WS], 'some order moved other people\'s scores');
+  // A new process has neither the rank arrays nor the pending rows.
+  await t.engine.es.write(async (c) => forgetRanks(c, WS));
+  await ingestMessages(t.engine, WS, [{ type: 'track', event: 'Product Viewed', messageId: 'moved-view', userId: buyers[10]!.userId as string, timestamp: '2026-09-29T11:00:00Z', properties: { category: 'books' } }]);
+  await drain();
+  while ((await step()) > 0);
+  assert.deepEqual(await snapshot(), await snapshotAfterFull());
 });
 
 test('the churn model\'s labels equal the facts at the label days (orders as of each label day, cancellations too)', async () => {

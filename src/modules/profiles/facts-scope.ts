@@ -575,7 +575,7 @@ export function traitRows(q: FactsQuery, aggs: ProfileAggregates[], carried: Kep
  * facts query applies it) over their feature columns as computed_traits types them: DuckDB's ln / exp,
  * which JavaScript's Math does not match to the last bit. One SELECT over bound values (no table).
  */
-async function churnOf(c: DuckDBConnection, model: ChurnModel, cols: Array<{ name: string; type: string }>, rows: Array<Map<string, string | null>>): Promise<Array<number | null>> {
+async function churnOf(c: DuckDBConnection, model: ChurnModel, cols: Array<{ name: string; type: string }>, rows: ReadonlyArray<Map<string, string | null>>): Promise<Array<number | null>> {
   const buyers = rows.map((r, i) => [r, i] as const).filter(([r]) => Number(r.get('orders')) > 0);
   const out: Array<number | null> = rows.map(() => null);
   if (!buyers.length) return out;
@@ -590,15 +590,34 @@ async function churnOf(c: DuckDBConnection, model: ChurnModel, cols: Array<{ nam
 }
 
 /**
- * Appends the aggregates' computed_traits rows (traitRows) with their churn probability (churnOf):
- * no statement to plan for the facts themselves, which cost DuckDB's binder ~10 ms as an
- * INSERT … SELECT of the facts query's final select.
+ * The churn probabilities of the aggregates' rows (churnOf: null for non-buyers) on `on`: a pure
+ * computation over bound values, so a reader connection can run it beside the writer's statements.
+ * Null (appendTraits computes them) without a model, or before the writer's connection has read
+ * `computed_traits`' column types (never a statement on it here: the caller goes on using it).
  */
-export async function appendTraits(c: DuckDBConnection, q: FactsQuery, aggs: ProfileAggregates[], carried: KeptColumns[], model: ChurnModel | null): Promise<void> {
+export function churnOfAggregates(
+  c: DuckDBConnection, q: FactsQuery, aggs: ProfileAggregates[], model: ChurnModel | null,
+  on: <T>(fn: (x: DuckDBConnection) => Promise<T>) => Promise<T>,
+): Promise<Array<number | null>> | null {
+  const cols = traitColumns.get(c);
+  if (!model || !aggs.length || !cols) return null;
+  const rows = traitRows(q, aggs, []);
+  return on((x) => churnOf(x, model, cols, rows));
+}
+
+/**
+ * Appends the aggregates' computed_traits rows (traitRows) with their churn probability (churnOf,
+ * or `churn` when the caller computed it: churnOfAggregates): no statement to plan for the facts
+ * themselves, which cost DuckDB's binder ~10 ms as an INSERT … SELECT of the facts query's final select.
+ */
+export async function appendTraits(
+  c: DuckDBConnection, q: FactsQuery, aggs: ProfileAggregates[], carried: KeptColumns[], model: ChurnModel | null, churn?: Array<number | null>,
+): Promise<void> {
   if (!aggs.length) return;
   const cols = await columnsOf(c);
   const rows = traitRows(q, aggs, carried);
-  if (model) (await churnOf(c, model, cols, rows)).forEach((x, i) => rows[i]!.set('churn_probability', x === null ? null : String(x)));
+  const ps = churn ?? (model ? await churnOf(c, model, cols, rows) : null);
+  if (ps) ps.forEach((x, i) => rows[i]!.set('churn_probability', x === null ? null : String(x)));
   const ap = await c.createAppender('computed_traits');
   for (const row of rows) {
     for (const { name } of cols) {

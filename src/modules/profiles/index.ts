@@ -25,4 +25,4 @@ export { influenceChanges, applyCentrality, staleCounts, readCounts, applyCounts
 export { staleCentrality, readGraphLinks, centralityOffThread, centralityRefreshedAt, type StaleCentrality, type CentralityRows, type GraphLinks } from './centrality.ts';
 export { createTraitsIndexes, dropAllTraitsIndexes } from './indexes.ts';
 export { pagerank, PAGERANK_DAMPING, PAGERANK_TOLERANCE, PAGERANK_MAX_ITERATIONS, type PageRankResult } from './pagerank.ts';
-export { forgetRanks, rescoreAll, rescoreScope, MAX_INCREMENTAL } from './rank-cache.ts';
+export { forgetRanks, flushScores, scoresPending, rescoreAll, rescoreScope, MAX_INCREMENTAL } from './rank-cache.ts';

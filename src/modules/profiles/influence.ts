@@ -1,4 +1,4 @@
-import { listValue, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBConnection, listValue, type DuckDBValue } from '@duckdb/node-api';
 import type { EventStoreDb } from '../../platform/eventstore/duckdb.ts';
 import { IN_LIST_MAX, Params, profileIn } from './params.ts';
 import { dropTraitsIndexes } from './indexes.ts';
@@ -428,9 +428,12 @@ export async function applyCentrality(c: DuckDBConnection, q: Pick<FactsQuery, '
  * - 'all' otherwise.
  */
 export async function influenceChanges(
-  c: DuckDBConnection, ws: string, asOf: string, after: number, upTo: number, ids: Array<{ kind: string; value: string }>,
+  c: DuckDBConnection | EventStoreDb, ws: string, asOf: string, after: number, upTo: number, ids: Array<{ kind: string; value: string }>,
   rangeRows: SocialActionRow[] | null = null,
 ): Promise<'none' | 'counts' | 'all'> {
+  // On the event store's readers only with the range's rows given: the table's rows of the range may not be committed yet.
+  if (!(c instanceof DuckDBConnection) && !rangeRows) throw new Error('influenceChanges: a read outside the transaction needs the range\'s rows');
+  const read = async (sql: string, values: DuckDBValue[]) => (c instanceof DuckDBConnection ? (await c.runAndReadAll(sql, values)).getRowObjectsJS() : await c.read<Record<string, unknown>>(sql, values));
   let x: { edges: number; active: number; o_min: string | null; o_max: string | null } | undefined;
   if (rangeRows) {
     // The range's actions as refreshSocialActions extracted them: the statement below, in JS.
@@ -445,14 +448,14 @@ export async function influenceChanges(
   } else {
     const p = new Params();
     const { ws: wsP, cutoff } = head({ ws, asOf, scope: null, settings: DEFAULT_PROFILE_SETTINGS }, p);
-    const r = await c.runAndReadAll(
+    const r = await read(
       `select count(*) filter (where kind in (${EDGE_KINDS.map((k) => `'${k}'`).join(', ')}))::integer as edges,
          count(*) filter (where not (kind = 'order' and share_id is null))::integer as active,
          (min(ts) filter (where kind = 'order'))::varchar as o_min, (max(ts) filter (where kind = 'order'))::varchar as o_max
        from social_actions where seq > ${p.add(after)} and seq <= ${p.add(upTo)} and workspace_id = ${wsP} and ts < ${cutoff}`,
       p.values,
     );
-    x = r.getRowObjectsJS()[0] as typeof x;
+    x = r[0] as typeof x;
   }
   if (!x) return 'none';
   if (x.edges > 0) return 'all';
@@ -472,12 +475,12 @@ export async function influenceChanges(
     lookups.push(`ta as materialized (select workspace_id, kind, ts from social_actions where anonymous_id in ${t.inList(anons)})`);
     parts.push('select * from ta');
   }
-  const n = await c.runAndReadAll(
+  const n = await read(
     `with ${lookups.join(', ')} select count(*)::integer as n from (${parts.join(' union all ')})
      where workspace_id = ${t.add(ws)} and kind = 'touch' and ts > ${t.add(x.o_min)}::timestamptz - interval 7 day and ts <= ${t.add(x.o_max)}::timestamptz`,
     t.values,
   );
-  return ((n.getRowObjectsJS()[0] as { n: number }).n ?? 0) === 0 ? 'none' : 'counts';
+  return ((n[0] as { n: number }).n ?? 0) === 0 ? 'none' : 'counts';
 }
 
 /** A time in µs since the epoch as exact ISO text (a timestamptz literal). */

@@ -115,6 +115,36 @@ export async function rescoreAll(c: DuckDBConnection, ws: string): Promise<void>
 /** Drops the rank arrays of a workspace (a transaction that changed the traits failed, or they changed elsewhere). */
 export function forgetRanks(c: DuckDBConnection, ws: string): void {
   caches.get(c)?.delete(ws);
+  pendings.get(c)?.delete(ws);
+}
+
+/**
+ * Rows outside a scope whose bin moved with it (scoreScope), not yet written: `flushScores` writes
+ * them in a transaction of their own right after the scope's, so the scope's rows commit without
+ * waiting for the UPDATE of other people's scores. Safe across a crash in between: a new process has
+ * no rank arrays, and its first scope runs the full rescoring (rescoreScope → rescoreAll), which
+ * writes every score; a failed transaction drops the arrays (forgetRanks) with the same effect.
+ */
+const pendings = new WeakMap<DuckDBConnection, Map<string, { rfm: Set<string>; band: Set<string> }>>();
+
+/** The workspaces where scoreScope left rows of other profiles to write (flushScores). */
+export function scoresPending(c: DuckDBConnection): string[] {
+  return [...(pendings.get(c) ?? [])].filter(([, p]) => p.rfm.size > 0 || p.band.size > 0).map(([ws]) => ws);
+}
+
+/** Writes the pending rows' current scores (from the arrays: a row moved by several scopes is written once). */
+export async function flushScores(c: DuckDBConnection, ws: string): Promise<void> {
+  const p = pendings.get(c)?.get(ws);
+  const ranks = caches.get(c)?.get(ws);
+  if (!p) return;
+  pendings.get(c)!.delete(ws);
+  if (!ranks) return;
+  try {
+    await writeScores(c, ranks, p.rfm, p.band);
+  } catch (e) {
+    forgetRanks(c, ws);
+    throw e;
+  }
 }
 
 /**
@@ -271,15 +301,24 @@ async function rescoreScopeWith(c: DuckDBConnection, ws: string, profiles: strin
 /**
  * The scores of a scope's rows before they are written (`rows`: their new values), for the insert
  * to carry; the other rows whose bin changed are updated here. Null when there are no rank arrays
- * or the scope is large: then write the rows without scores and call rescoreScope.
+ * or the scope is large: then write the rows without scores and call rescoreScope. `deferOthers`:
+ * the other rows are left pending for the caller's `flushScores` (in a transaction after this one).
  */
-export async function scoreScope(c: DuckDBConnection, ws: string, profiles: string[], rows: RankInput[]): Promise<Map<string, Scores> | null> {
+export async function scoreScope(c: DuckDBConnection, ws: string, profiles: string[], rows: RankInput[], deferOthers = false): Promise<Map<string, Scores> | null> {
   const ranks = caches.get(c)?.get(ws);
   if (!ranks || profiles.length > MAX_INCREMENTAL) return null;
   try {
     const { rfmDirty, bandDirty } = applyScope(ranks, profiles, rows);
     const mine = new Set(profiles);
-    await writeScores(c, ranks, [...rfmDirty].filter((p) => !mine.has(p)), [...bandDirty].filter((p) => !mine.has(p)));
+    let m = pendings.get(c);
+    if (!m) pendings.set(c, (m = new Map()));
+    let pending = m.get(ws);
+    if (!pending) m.set(ws, (pending = { rfm: new Set(), band: new Set() }));
+    // The scope's rows carry their scores in their insert; a pending one of them needs no UPDATE.
+    for (const p of profiles) { pending.rfm.delete(p); pending.band.delete(p); }
+    for (const p of rfmDirty) if (!mine.has(p)) pending.rfm.add(p);
+    for (const p of bandDirty) if (!mine.has(p)) pending.band.add(p);
+    if (!deferOthers) await flushScores(c, ws);
     return new Map(rows.map((x) => [x.profileId, scoresOf(ranks, x.profileId)]));
   } catch (e) {
     forgetRanks(c, ws);

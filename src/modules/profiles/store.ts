@@ -1,7 +1,7 @@
 import { DuckDBDateValue, type DuckDBConnection } from '@duckdb/node-api';
 import type { EventStoreDb } from '../../platform/eventstore/duckdb.ts';
 import { factsParts, purchaseDaysSql, type FactsQuery, type Scope } from './facts.ts';
-import { appendTraits, round2, scopeAggregates, type KeptColumns, type ProfileAggregates } from './facts-scope.ts';
+import { appendTraits, churnOfAggregates, round2, scopeAggregates, type KeptColumns, type ProfileAggregates } from './facts-scope.ts';
 import { Params, profileIn } from './params.ts';
 import { churnSql, type ChurnModel, type ChurnMetrics } from './churn.ts';
 import { checkRanksSoon, rescoreAll, rescoreScope, scoreScope, type RankInput } from './rank-cache.ts';
@@ -232,6 +232,10 @@ export interface WriteTraitsOptions {
   influence?: 'none' | 'counts' | 'all';
   /** Called after each phase (timings). */
   mark?: (phase: string) => void;
+  /** Leave other profiles' scores moved by the scope's to the caller's `flushScores` (rank-cache.ts). */
+  deferScores?: boolean;
+  /** A reader connection of the store (EventStoreDb.withReader): a scope's churn probabilities are computed there, beside the writer's statements. */
+  reader?: <T>(fn: (c: DuckDBConnection) => Promise<T>) => Promise<T>;
   /**
    * An incremental pass's seq range, and the profiles of the scope whose identifiers did not change in
    * it (`stable`): those with a fold state of this run take their events of the range instead of
@@ -268,6 +272,9 @@ export async function writeTraits(c: DuckDBConnection, q: FactsQuery, history: M
   const states = new Map(deletedIds.map((pid, r) => [pid, (deleted[1]?.[r] ?? null) as string | null]));
   const aggs = q.scope ? await scopeAggregates(c, { ...q, scope: q.scope }, o.fold ? { states, ...o.fold } : undefined) : null;
   if (aggs) mark('facts read');
+  // The churn probabilities on a reader while the writer rewrites the history (a rejection is awaited below).
+  const churnP = aggs && o.reader ? churnOfAggregates(c, q, aggs, model, o.reader) : null;
+  churnP?.catch(() => undefined);
   // The history rows of the profiles whose history can have changed: all of the scope (a profile
   // merged away has no aggregates) but those a fold left without a new order.
   const same = new Set(aggs?.filter((x) => !x.historyChanged).map((x) => x.profileId));
@@ -308,14 +315,14 @@ export async function writeTraits(c: DuckDBConnection, q: FactsQuery, history: M
   if (aggs) {
     const carried: KeptColumns[] = kept ? [kept] : [];
     // The RFM scores and price band of the new rows, from the rank arrays (rank-cache.ts), written with them.
-    const scores = await scoreScope(c, q.ws, q.scope!.profiles, aggs.map((a) => rankInput(a, q.asOf)));
+    const scores = await scoreScope(c, q.ws, q.scope!.profiles, aggs.map((a) => rankInput(a, q.asOf)), !!o.deferScores);
     if (scores) {
       scored = true;
       const rows = new Map([...scores].map(([pid, x]) => [pid, [x.r, x.f, x.m, x.cell, x.segment, x.band].map((v) => (v === null ? null : String(v)))]));
       carried.push({ cols: SCORE_COLS, rows });
     }
     mark('rescore');
-    await appendTraits(c, q, aggs, carried, model);
+    await appendTraits(c, q, aggs, carried, model, churnP ? await churnP : undefined);
   } else {
     const b = factsParts({ ...q, parts: 'all' });
     const p = b.params;

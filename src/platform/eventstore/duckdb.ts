@@ -12,6 +12,8 @@ export interface EventStoreDb {
   write<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T>;
   /** Runs a read query; rows come back as JSON-safe objects (bigints as numbers). */
   read<T = Record<string, unknown>>(sql: string, params?: DuckDBValue[]): Promise<T[]>;
+  /** Runs `fn` on a reader connection (reads and computations only: it sees committed data). */
+  withReader<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T>;
   /**
    * Loads a table's columns (all but `skip`) into DuckDB's buffer pool: one scan on a connection of
    * its own, one warm at a time. A lookup by index that finds its blocks there costs a third of one
@@ -38,8 +40,12 @@ export async function readRows<T>(c: DuckDBConnection, sql: string, params: Duck
   return r.getRowObjectsJS().map((row) => jsonSafe(row as Record<string, unknown>)) as T[];
 }
 
-/** Reader connections per store (the machine has 2 cores; DuckDB runs each statement on up to `threads`). */
-const READERS = 2;
+/**
+ * Reader connections per store (DuckDB runs each statement on up to `threads`): an incremental
+ * pass reads three things at once before its transaction (the mirror by id and by profile, the
+ * touch lookup of an order: docs/benchmarks.md).
+ */
+const READERS = 3;
 
 /**
  * `threads`: DuckDB's scheduler threads (default 2, the machine's cores). One thread makes an
@@ -100,6 +106,7 @@ export async function openEventStoreDb(dataDir: string | undefined, o: { threads
       return p;
     },
     read: <T>(sql: string, params: DuckDBValue[] = []) => withReader((c) => readRows<T>(c, sql, params)),
+    withReader,
     warm(table: string, skip: string[] = []): Promise<boolean> {
       const run = async () => {
         if (closed) return false;
