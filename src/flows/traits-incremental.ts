@@ -5,7 +5,7 @@ import { isAppError } from '../platform/errors.ts';
 import { getCursor } from '../modules/ingest/index.ts';
 import { storedPosition } from '../modules/events/index.ts';
 import {
-  flushScores, forgetRanks, getChurnModel, getRun, getRunCached, getTraitsCursor, influenceChanges, listRuns, mirrorRowsOf, readPassRange, refreshSocialActions, replaceMirrorRows, scoresPending, setMergesChecked, setTraitsCursor,
+  flushScores, forgetRanks, getChurnModel, getRun, getRunCached, getTraitsCursor, influenceChanges, listRuns, aggregatesBefore, mirrorMoves, mirrorRowsOf, readPassRange, readStoredRows, refreshSocialActions, replaceMirrorRows, scoresPending, setMergesChecked, setTraitsCursor,
   type ChurnModel, type SocialActionRow, type TraitsRun,
 } from '../modules/profiles/index.ts';
 import { PROJECTOR } from './project-events.ts';
@@ -129,8 +129,8 @@ async function passUnlocked(op: SqlRunner, es: EventStoreDb, o: TraitsStepOption
   // social event has none) before the profiles, and the cursor: in the workspace's transaction
   // when the range has one workspace, else each in its own.
   const social = evs.some((e) => e.social);
-  // A short range's actions come back (the row path): the influence check reads them, not the table.
-  const range = { after: cursor, upTo, social, actions: null as SocialActionRow[] | null };
+  // A short range's actions (the row path, extracted before the transaction): the influence check reads them, not the table.
+  const range = { after: cursor, upTo, social, actions: social ? actions : null as SocialActionRow[] | null };
   const hooks: TxHooks = {
     before: social ? async (c) => { range.actions = await refreshSocialActions(c, cursor, upTo, actions); } : null, after: (c) => setTraitsCursor(c, upTo), ran: false,
   };
@@ -203,7 +203,11 @@ async function updateWorkspace(
   // influence check's touch lookup, influence.ts). With the range's actions in hand (the row path),
   // the table's rows it reads are not the transaction's; its answer counts when no id moves (below).
   const early = range?.social && range.actions ? influenceChanges(es, ws, run.asOf, range.after, range.upTo, seedIds, range.actions) : null;
-  const [mirrored, earlyInfluence] = await Promise.all([mirrorRowsOf(es, ws, lookup.map((i) => i.value), seeds), early]);
+  // And the seeds' stored rows (fold states, influence columns), for the facts computed before the transaction (below).
+  const beforeTx = range !== null && !un.profiles.length;
+  const [mirrored, earlyInfluence, stored] = await Promise.all([
+    mirrorRowsOf(es, ws, lookup.map((i) => i.value), seeds), early, beforeTx ? readStoredRows(es, seeds) : null,
+  ]);
   const keys = new Set(lookup.map((i) => `${i.kind}\u0001${i.value}`));
   const previous = mirrored.filter((r) => keys.has(`${r.kind}\u0001${r.value}`)).map((r) => r.profileId);
   mark('lookups: mirror profiles');
@@ -219,6 +223,13 @@ async function updateWorkspace(
   mark('lookups: identities');
   const model = await churnModelOf(es, run);
   mark('lookups: churn model');
+  // No id moved to or from another profile (the scope is the seeds): the scope's facts are read and
+  // computed on the readers now, so the transaction only writes (store.ts aggregatesBefore). The
+  // mirror's moves are those the transaction's replaceMirrorRows finds (the same rows, read above).
+  const unmerged = new Set(un.profiles);
+  const foldOf = (moved: Set<string>) => range ? { after: range.after, upTo: range.upTo, stable: new Set(scope.filter((p) => !moved.has(p) && !unmerged.has(p))) } : undefined;
+  const pre = same && stored && range ? await aggregatesBefore(es, ws, run.asOf, run.settings, scope, rows, foldOf(mirrorMoves(scope, rows, mirrored))!, stored) : undefined;
+  if (pre) mark('facts read');
   let conn: DuckDBConnection | null = null;
   try {
     await es.write(async (c) => {
@@ -234,9 +245,8 @@ async function updateWorkspace(
         ? 'all' : range.social ? earlyInfluence ?? await influenceChanges(c, ws, run.asOf, range.after, range.upTo, rows, range.actions) : 'none';
       mark('influence check');
       // The pass's events fold into the stored states of the profiles whose identifiers stayed (facts-scope.ts).
-      const unmerged = new Set(un.profiles);
-      const fold = range ? { after: range.after, upTo: range.upTo, stable: new Set(scope.filter((p) => !moved.has(p) && !unmerged.has(p))) } : undefined;
-      await recomputeProfiles(c, ws, scope, run.asOf, run.settings, model, { influence, mark, mirror: rows, fold, deferScores: true, reader: es.withReader });
+      const fold = foldOf(moved);
+      await recomputeProfiles(c, ws, scope, run.asOf, run.settings, model, { influence, mark, mirror: rows, fold, deferScores: true, reader: es.withReader, pre });
       if (un.latest && un.latest !== run.mergesCheckedAt) await setMergesChecked(c, ws, un.latest);
       if (hooks) {
         await hooks.after(c);

@@ -11,7 +11,7 @@ export { RFM_SEGMENTS, RFM_SEGMENT_MAP, rfmSegment, qcutBin, type RfmSegment } f
 export { LIFECYCLE_STAGES, stageAt, stageHistory, dayNumber, isoDay, type LifecycleStage, type StageChange } from './lifecycle.ts';
 export { CHURN_FEATURES, fitLogistic, predict, auc, type ChurnModel, type ChurnMetrics } from './churn.ts';
 export {
-  beginMirrorRefresh, applyMirrorRefresh, MIRROR_STAGE, appendMirrorRows, appendMirrorCsv, replaceMirrorRows, mirrorRowsOf, scopeOf, scopeFromRows, writeTraits, purchaseDays, historiesFromDays,
+  beginMirrorRefresh, applyMirrorRefresh, MIRROR_STAGE, appendMirrorRows, appendMirrorCsv, replaceMirrorRows, mirrorRowsOf, mirrorMoves, readStoredRows, aggregatesBefore, scopeOf, scopeFromRows, writeTraits, purchaseDays, historiesFromDays,
   getRun, getRunCached, listRuns, putRun, setMergesChecked, getTraitsCursor, setTraitsCursor, getChurnModel, putChurnModel,
   type MirrorRow, type TraitsRun, type StoredChurnModel, type WriteTraitsOptions,
 } from './store.ts';

@@ -80,20 +80,9 @@ export async function applyMirrorRefresh(c: DuckDBConnection, ws: string) {
  * profiles that gained or lost a row.
  */
 export async function replaceMirrorRows(c: DuckDBConnection, ws: string, profiles: string[], rows: MirrorRow[], known?: MirrorRow[]): Promise<{ changed: boolean; moved: Set<string> }> {
-  const key = (kind: string, value: string, profileId: string) => `${kind}\u0001${value}\u0001${profileId}`;
   const values = [...new Set(rows.map((r) => r.value))];
-  // Rows of the values read that are neither the profiles' nor of the ids' kind do not count.
-  const idKeys = new Set(rows.map((x) => `${x.kind}\u0001${x.value}`));
-  const inScope = new Set(profiles);
   const current = known ?? await mirrorRowsOfTx(c, ws, values, profiles);
-  const oldRows = current.filter((x) => inScope.has(x.profileId) || idKeys.has(`${x.kind}\u0001${x.value}`));
-  const old = [...new Set(oldRows.map((x) => key(x.kind, x.value, x.profileId)))];
-  const fresh = new Set(rows.map((r) => key(r.kind, r.value, r.profileId)));
-  // The profiles that gain or lose a row (a new identifier, a merge, an un-merge).
-  const moved = new Set<string>();
-  for (const x of old) if (!fresh.has(x)) moved.add(x.slice(x.lastIndexOf('\u0001') + 1));
-  const had = new Set(old);
-  for (const r of rows) if (!had.has(key(r.kind, r.value, r.profileId))) moved.add(r.profileId);
+  const moved = mirrorMoves(profiles, rows, current);
   if (!moved.size) return { changed: false, moved };
   const keys = rows.map((r) => `${r.kind}\u0001${r.value}`);
   if (profiles.length) {
@@ -107,6 +96,62 @@ export async function replaceMirrorRows(c: DuckDBConnection, ws: string, profile
   }
   await appendMirrorRows(c, ws, rows);
   return { changed: true, moved };
+}
+
+/**
+ * The profiles that gain or lose a mirror row (a new identifier, a merge, an un-merge) when the rows
+ * of `profiles` and of the ids of `rows` become `rows`; `current`: the mirror's rows of those
+ * profiles and values (a superset counts: rows of neither are left out).
+ */
+export function mirrorMoves(profiles: string[], rows: MirrorRow[], current: MirrorRow[]): Set<string> {
+  const key = (kind: string, value: string, profileId: string) => `${kind}\u0001${value}\u0001${profileId}`;
+  const idKeys = new Set(rows.map((x) => `${x.kind}\u0001${x.value}`));
+  const inScope = new Set(profiles);
+  const oldRows = current.filter((x) => inScope.has(x.profileId) || idKeys.has(`${x.kind}\u0001${x.value}`));
+  const old = [...new Set(oldRows.map((x) => key(x.kind, x.value, x.profileId)))];
+  const fresh = new Set(rows.map((r) => key(r.kind, r.value, r.profileId)));
+  const moved = new Set<string>();
+  for (const x of old) if (!fresh.has(x)) moved.add(x.slice(x.lastIndexOf('\u0001') + 1));
+  const had = new Set(old);
+  for (const r of rows) if (!had.has(key(r.kind, r.value, r.profileId))) moved.add(r.profileId);
+  return moved;
+}
+
+/** A scope's stored traits rows as a pass reads them before its transaction: fold state and influence columns (as text). */
+export interface StoredScopeRows { folds: Map<string, string | null>; kept: Map<string, Array<string | null>> }
+
+/**
+ * The stored fold states and influence columns of some profiles, on the store's readers. Outside a transaction:
+ * exact for a caller holding the traits lock, as every writer of computed_traits does.
+ */
+export async function readStoredRows(db: EventStoreDb, profiles: string[]): Promise<StoredScopeRows> {
+  const folds = new Map<string, string | null>();
+  const kept = new Map<string, Array<string | null>>();
+  if (!profiles.length) return { folds, kept };
+  const p = new Params();
+  const rows = await db.withReader(async (c) => (await c.runAndReadAll(
+    `select profile_id, fold_state, ${INFLUENCE_COLS.map(([k]) => `${k}::varchar`).join(', ')} from computed_traits where ${profileIn(p, profiles)}`,
+    p.values, p.types)).getRowsJS());
+  for (const r of rows) {
+    const pid = r[0] as string;
+    folds.set(pid, (r[1] ?? null) as string | null);
+    kept.set(pid, INFLUENCE_COLS.map((_, i) => (r[i + 2] ?? null) as string | null));
+  }
+  return { folds, kept };
+}
+
+/**
+ * A scope's aggregates computed on the store's readers before the pass's transaction, for
+ * writeTraits' `pre` (the rows writeTraits would compute in it: the same query, the same fold input).
+ * For a scope whose mirror rows stay as the readers see them (no id moves), under the traits lock.
+ */
+export async function aggregatesBefore(
+  db: EventStoreDb, ws: string, asOf: string, settings: ProfileSettings, profiles: string[], mirror: MirrorRow[],
+  fold: { after: number; upTo: number; stable: Set<string> }, stored: StoredScopeRows,
+): Promise<NonNullable<WriteTraitsOptions['pre']>> {
+  const q = { ws, asOf, scope: scopeFromRows(profiles, mirror), settings, foldUpTo: fold.upTo };
+  const aggs = await db.withReader((c) => scopeAggregates(c, q, { states: stored.folds, ...fold }));
+  return { aggs, kept: stored.kept };
 }
 
 /** mirrorRowsOf on a transaction's connection. */
@@ -234,6 +279,12 @@ export interface WriteTraitsOptions {
   mark?: (phase: string) => void;
   /** Leave other profiles' scores moved by the scope's to the caller's `flushScores` (rank-cache.ts). */
   deferScores?: boolean;
+  /**
+   * A scope's aggregates and stored influence columns computed before the transaction (an
+   * incremental pass whose ids did not move: traits-incremental.ts), in place of the delete's
+   * returned rows and the facts read.
+   */
+  pre?: { aggs: ProfileAggregates[]; kept: Map<string, Array<string | null>> };
   /** A reader connection of the store (EventStoreDb.withReader): a scope's churn probabilities are computed there, beside the writer's statements. */
   reader?: <T>(fn: (c: DuckDBConnection) => Promise<T>) => Promise<T>;
   /**
@@ -262,19 +313,25 @@ export async function writeTraits(c: DuckDBConnection, q: FactsQuery, history: M
   if (!q.scope) for (const t of ['computed_traits', 'lifecycle_history']) await dropTraitsIndexes(c, t);
   // A scope's rows come back from the delete: their fold states, and the kept influence columns (as
   // text: exact for every type) for the insert.
-  const returning = q.scope ? ` returning profile_id, fold_state${keep ? `, ${INFLUENCE_COLS.map(([k]) => `${k}::varchar`).join(', ')}` : ''}` : '';
+  const pre = q.scope ? o.pre : undefined;
+  // With the aggregates computed before, the churn probabilities on a reader from the start (a rejection is awaited below).
+  let churnP = pre && o.reader ? churnOfAggregates(c, q, pre.aggs, model, o.reader) : null;
+  churnP?.catch(() => undefined);
+  const returning = q.scope && !pre ? ` returning profile_id, fold_state${keep ? `, ${INFLUENCE_COLS.map(([k]) => `${k}::varchar`).join(', ')}` : ''}` : '';
   const del = await c.runAndReadAll(`delete from computed_traits where ${scoped}${returning}`, d.values);
-  const deleted = q.scope ? del.getColumnsJS() : [];
+  const deleted = q.scope && !pre ? del.getColumnsJS() : [];
   const deletedIds = (deleted[0] ?? []) as string[];
   mark('traits delete');
   // A scope's facts computed in JS (facts-scope.ts): from the stored fold states and the pass's
   // events where it can, else from the scope's events; the lifecycle history with them.
   const states = new Map(deletedIds.map((pid, r) => [pid, (deleted[1]?.[r] ?? null) as string | null]));
-  const aggs = q.scope ? await scopeAggregates(c, { ...q, scope: q.scope }, o.fold ? { states, ...o.fold } : undefined) : null;
-  if (aggs) mark('facts read');
-  // The churn probabilities on a reader while the writer rewrites the history (a rejection is awaited below).
-  const churnP = aggs && o.reader ? churnOfAggregates(c, q, aggs, model, o.reader) : null;
-  churnP?.catch(() => undefined);
+  const aggs = pre ? pre.aggs : q.scope ? await scopeAggregates(c, { ...q, scope: q.scope }, o.fold ? { states, ...o.fold } : undefined) : null;
+  if (aggs && !pre) mark('facts read');
+  // Else the churn probabilities on a reader while the writer rewrites the history.
+  if (aggs && !churnP && o.reader) {
+    churnP = churnOfAggregates(c, q, aggs, model, o.reader);
+    churnP?.catch(() => undefined);
+  }
   // The history rows of the profiles whose history can have changed: all of the scope (a profile
   // merged away has no aggregates) but those a fold left without a new order.
   const same = new Set(aggs?.filter((x) => !x.historyChanged).map((x) => x.profileId));
@@ -307,7 +364,8 @@ export async function writeTraits(c: DuckDBConnection, q: FactsQuery, history: M
   let kept: KeptColumns | null = null;
   if (keep) {
     const rows = new Map<string, Array<string | null>>();
-    deletedIds.forEach((pid, r) => rows.set(pid, INFLUENCE_COLS.map((_, i) => (deleted[i + 2]?.[r] ?? null) as string | null)));
+    if (pre) for (const [pid, v] of pre.kept) rows.set(pid, v);
+    else deletedIds.forEach((pid, r) => rows.set(pid, INFLUENCE_COLS.map((_, i) => (deleted[i + 2]?.[r] ?? null) as string | null)));
     kept = { cols: INFLUENCE_COLS, rows };
   }
   const churn = (p: Params) => (model ? `case when f.orders > 0 then ${churnSql(model, (v) => `${p.add(v)}::double`)} end` : 'null::double');
