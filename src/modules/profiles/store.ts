@@ -130,7 +130,7 @@ export async function readStoredRows(db: EventStoreDb, profiles: string[]): Prom
   if (!profiles.length) return { folds, kept };
   const p = new Params();
   const rows = await db.withReader(async (c) => (await c.runAndReadAll(
-    `select profile_id, fold_state, ${INFLUENCE_COLS.map(([k]) => `${k}::varchar`).join(', ')} from computed_traits where ${profileIn(p, profiles)}`,
+    `select profile_id, fold_state, ${keptSql()} from computed_traits where ${profileIn(p, profiles)}`,
     p.values, p.types)).getRowsJS());
   for (const r of rows) {
     const pid = r[0] as string;
@@ -225,6 +225,8 @@ const INFLUENCE_COLS: Array<[string, string]> = [
  * full recompute's insert: its updates then write only the rows that differ (a minority: the graph's
  * people), not every row (an UPDATE of a million rows cost ~4 s).
  */
+/** The influence columns a scope's rows keep, as text (exact for every type): what the delete returns and readStoredRows reads. */
+const keptSql = () => INFLUENCE_COLS.map(([k]) => `${k}::varchar`).join(', ');
 const INFLUENCE_ZERO = INFLUENCE_COLS.map(([k, t]) => `${k === 'centrality_percentile' ? 'null' : k === 'is_kol' ? 'false' : '0'}::${t} as ${k}`).join(', ');
 
 const SCORE_COLS: Array<[string, string]> = [
@@ -317,7 +319,7 @@ export async function writeTraits(c: DuckDBConnection, q: FactsQuery, history: M
   // With the aggregates computed before, the churn probabilities on a reader from the start (a rejection is awaited below).
   let churnP = pre && o.reader ? churnOfAggregates(c, q, pre.aggs, model, o.reader) : null;
   churnP?.catch(() => undefined);
-  const returning = q.scope && !pre ? ` returning profile_id, fold_state${keep ? `, ${INFLUENCE_COLS.map(([k]) => `${k}::varchar`).join(', ')}` : ''}` : '';
+  const returning = q.scope && !pre ? ` returning profile_id, fold_state${keep ? `, ${keptSql()}` : ''}` : '';
   const del = await c.runAndReadAll(`delete from computed_traits where ${scoped}${returning}`, d.values);
   const deleted = q.scope && !pre ? del.getColumnsJS() : [];
   const deletedIds = (deleted[0] ?? []) as string[];
